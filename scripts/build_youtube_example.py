@@ -1,0 +1,171 @@
+"""Build the bundled ``examples/youtube-spam`` data set from the raw UCI CSVs.
+
+Source: the UCI YouTube Spam Collection (CC BY 4.0),
+T. C. Alberto, J. V. Lochter, T. A. Almeida, "TubeSpam: Comment Spam Filtering
+on YouTube", IEEE ICMLA 2015.
+
+The script reads the five raw CSVs (``Youtube01-Psy.csv`` ... ``Youtube05-Shakira.csv``),
+normalises the columns, drops duplicate comment ids, and makes a seeded split
+stratified by label:
+
+* ``gold_dev.csv``    -- 120 labelled rows (for LF development / label-model tuning)
+* ``gold_test.csv``   -- 400 labelled rows (held-out evaluation)
+* ``comments.csv``    -- the rest, *without* labels: the unlabelled pool
+* ``pool_labels.csv`` -- the withheld truth for the pool (comment_id, label), only for
+  a fully-supervised reference run; the pipeline must never read it.
+
+The output is byte-for-byte deterministic for a given input and seed: every split
+keeps the original order of the rows (file order, then row order within a file).
+
+Usage (from the repository root)::
+
+    python scripts/build_youtube_example.py
+    python scripts/build_youtube_example.py --raw /path/to/youtube_spam --out /tmp/out
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_RAW = REPO_ROOT.parent / "shared" / "data" / "raw" / "youtube_spam"
+DEFAULT_OUT = REPO_ROOT / "examples" / "youtube-spam" / "data"
+
+# Raw file name -> value of the ``video`` column, in the canonical (output) order.
+VIDEOS: dict[str, str] = {
+    "Youtube01-Psy.csv": "psy",
+    "Youtube02-KatyPerry.csv": "katyperry",
+    "Youtube03-LMFAO.csv": "lmfao",
+    "Youtube04-Eminem.csv": "eminem",
+    "Youtube05-Shakira.csv": "shakira",
+}
+RAW_COLUMNS = ["COMMENT_ID", "AUTHOR", "DATE", "CONTENT", "CLASS"]
+FEATURE_COLUMNS = ["comment_id", "author", "date", "content", "video"]
+LABEL_NAMES = {"0": "ham", "1": "spam"}
+
+SEED = 0
+N_DEV = 120
+N_TEST = 400
+
+
+def load_raw(raw_dir: Path) -> pd.DataFrame:
+    """Read and concatenate the five raw CSVs, keeping every field as a string."""
+    frames = []
+    for file_name, video in VIDEOS.items():
+        path = raw_dir / file_name
+        if not path.is_file():
+            raise FileNotFoundError(f"missing raw file: {path}")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        missing = [c for c in RAW_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{path}: missing columns {missing}")
+        frame = frame[RAW_COLUMNS].copy()
+        frame["video"] = video
+        frames.append(frame)
+    data = pd.concat(frames, ignore_index=True)
+    bad = sorted(set(data["CLASS"]) - set(LABEL_NAMES))
+    if bad:
+        raise ValueError(f"unexpected CLASS values: {bad}")
+    data = data.rename(columns={c: c.lower() for c in RAW_COLUMNS})
+    data["label"] = data.pop("class").map(LABEL_NAMES)
+    return data[[*FEATURE_COLUMNS, "label"]]
+
+
+def allocate(counts: dict[str, int], n: int) -> dict[str, int]:
+    """Split ``n`` over the strata proportionally to ``counts`` (largest remainder)."""
+    total = sum(counts.values())
+    if n > total:
+        raise ValueError(f"cannot draw {n} rows from {total}")
+    exact = {k: n * v / total for k, v in counts.items()}
+    alloc = {k: int(np.floor(x)) for k, x in exact.items()}
+    # Hand out the remaining rows by largest fractional part (ties: stratum name).
+    order = sorted(exact, key=lambda k: (-(exact[k] - alloc[k]), k))
+    for k in order[: n - sum(alloc.values())]:
+        alloc[k] += 1
+    return alloc
+
+
+def split(
+    data: pd.DataFrame, n_dev: int, n_test: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Stratified (by label), seeded split into (dev, test, pool), original order kept."""
+    rng = np.random.default_rng(seed)
+    labels = sorted(data["label"].unique())
+    counts = {lab: int((data["label"] == lab).sum()) for lab in labels}
+    dev_alloc = allocate(counts, n_dev)
+    test_alloc = allocate(counts, n_test)
+    dev_idx: list[int] = []
+    test_idx: list[int] = []
+    for lab in labels:
+        positions = np.flatnonzero((data["label"] == lab).to_numpy())
+        shuffled = positions[rng.permutation(len(positions))]
+        n_d, n_t = dev_alloc[lab], test_alloc[lab]
+        dev_idx.extend(shuffled[:n_d].tolist())
+        test_idx.extend(shuffled[n_d : n_d + n_t].tolist())
+    in_dev: npt.NDArray[np.bool_] = np.zeros(len(data), dtype=bool)
+    in_test: npt.NDArray[np.bool_] = np.zeros(len(data), dtype=bool)
+    in_dev[dev_idx] = True
+    in_test[test_idx] = True
+    in_pool = ~(in_dev | in_test)
+    # Boolean masks keep the original (file, row) order inside every split.
+    return (
+        data[in_dev].reset_index(drop=True),
+        data[in_test].reset_index(drop=True),
+        data[in_pool].reset_index(drop=True),
+    )
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a CSV with RFC-4180 style minimal quoting and ``\\n`` line endings."""
+    frame.to_csv(
+        path,
+        index=False,
+        encoding="utf-8",
+        quoting=csv.QUOTE_MINIMAL,
+        lineterminator="\n",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--raw", type=Path, default=DEFAULT_RAW, help=f"raw CSV directory (default: {DEFAULT_RAW})"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT})"
+    )
+    parser.add_argument("--seed", type=int, default=SEED, help="split seed (default: 0)")
+    args = parser.parse_args(argv)
+
+    data = load_raw(args.raw)
+    n_raw = len(data)
+    duplicated = data["comment_id"].duplicated(keep="first")
+    n_dupes = int(duplicated.sum())
+    data = data[~duplicated].reset_index(drop=True)
+    print(f"read {n_raw} rows from {args.raw}; dropped {n_dupes} duplicate comment_id(s)")
+
+    dev, test, pool = split(data, N_DEV, N_TEST, args.seed)
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(pool[FEATURE_COLUMNS], out / "comments.csv")
+    write_csv(dev[[*FEATURE_COLUMNS, "label"]], out / "gold_dev.csv")
+    write_csv(test[[*FEATURE_COLUMNS, "label"]], out / "gold_test.csv")
+    write_csv(pool[["comment_id", "label"]], out / "pool_labels.csv")
+
+    for name, frame in (("gold_dev", dev), ("gold_test", test), ("comments (pool)", pool)):
+        dist = frame["label"].value_counts().sort_index().to_dict()
+        print(f"{name:>16}: {len(frame):5d} rows  {dist}")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

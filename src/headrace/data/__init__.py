@@ -1,0 +1,19 @@
+"""Data: reading sources, validating them, and freezing them into snapshots."""
+
+from headrace.data.snapshot import GOLD_COLUMN, Snapshot, load_snapshot, write_snapshot
+from headrace.data.sources import SUPPORTED_SUFFIXES, read_sources, read_table, resolve_sources
+from headrace.data.validation import encode_labels, require_columns, require_unique_ids
+
+__all__ = [
+    "GOLD_COLUMN",
+    "SUPPORTED_SUFFIXES",
+    "Snapshot",
+    "encode_labels",
+    "load_snapshot",
+    "read_sources",
+    "read_table",
+    "require_columns",
+    "require_unique_ids",
+    "resolve_sources",
+    "write_snapshot",
+]

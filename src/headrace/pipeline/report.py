@@ -1,0 +1,115 @@
+"""``report.html``: LF behaviour and test scores of a pipeline run, readable offline.
+
+Plotly's JavaScript is inlined once, so the file opens with no network.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["write_report"]
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+h1{margin-bottom:.2rem} .muted{color:#666} table{border-collapse:collapse;font-size:.9rem}
+th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:right}
+th:first-child,td:first-child{text-align:left} section{margin:2rem 0}
+.kpi{display:inline-block;margin-right:2rem} .kpi b{font-size:1.6rem;display:block}
+"""
+
+
+def write_report(
+    path: Path,
+    *,
+    project: str,
+    model_version: int,
+    summary: pd.DataFrame,
+    evaluation: dict[str, Any] | None,
+    label_model: dict[str, Any],
+    stages: list[dict[str, Any]],
+) -> Path:
+    """Render the report and write it atomically to ``path``."""
+    import plotly.graph_objects as go
+    from plotly.offline import get_plotlyjs
+
+    parts = [
+        f"<h1>headrace · {html.escape(project)}</h1>",
+        f"<p class=muted>model version {model_version} (alias staging)</p>",
+    ]
+    if evaluation is not None:
+        kpis = "".join(
+            f"<span class=kpi><b>{evaluation[m]:.3f}</b>{m}</span>"
+            for m in ("f1", "accuracy", "precision", "recall")
+        )
+        parts.append(f"<section><h2>Gold test ({evaluation['n_rows']} rows)</h2>{kpis}</section>")
+        classes = evaluation["classes"]
+        confusion = go.Figure(
+            go.Heatmap(
+                z=evaluation["confusion"],
+                x=[f"pred {c}" for c in classes],
+                y=[f"true {c}" for c in classes],
+                text=evaluation["confusion"],
+                texttemplate="%{text}",
+                colorscale="Blues",
+            )
+        )
+        confusion.update_layout(title="Confusion matrix (gold test)", height=380, width=480)
+        confusion.update_yaxes(autorange="reversed")
+        parts.append(_figure(confusion))
+    bars = go.Figure()
+    for column in ("coverage", "overlaps", "conflicts"):
+        bars.add_bar(name=column, x=list(summary.index), y=summary[column].tolist())
+    bars.update_layout(
+        title="Labeling functions on the unlabeled pool", barmode="group", height=420, yaxis_tickformat=".0%"
+    )
+    parts.append(f"<section><h2>Labeling functions</h2>{_figure(bars)}{_table(summary)}</section>")
+    chosen = html.escape(str(label_model.get("label_model")))
+    dev = label_model.get("dev_accuracy") or {}
+    dev_text = ", ".join(f"{html.escape(k)}: {v:.3f}" for k, v in dev.items()) or "no gold dev set"
+    parts.append(
+        f"<section><h2>Label model</h2><p>chosen: <b>{chosen}</b> · dev accuracy: {dev_text} · "
+        f"pool coverage: {label_model.get('coverage', 0):.1%}</p></section>"
+    )
+    parts.append(f"<section><h2>Stages</h2>{_table(pd.DataFrame(stages).set_index('stage'))}</section>")
+    document = (
+        "<!doctype html><html><head><meta charset=utf-8>"
+        f"<title>headrace report · {html.escape(project)}</title><style>{_STYLE}</style>"
+        f"<script>{get_plotlyjs()}</script></head><body>{''.join(parts)}</body></html>"
+    )
+    _atomic_write(path, document)
+    return path
+
+
+def _figure(figure: Any) -> str:
+    return str(figure.to_html(full_html=False, include_plotlyjs=False))
+
+
+def _table(frame: pd.DataFrame) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return "" if pd.isna(value) else f"{value:.3f}"
+        return html.escape(str(value))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [frame.index.name or "", *frame.columns])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in [index, *row]) + "</tr>"
+        for index, row in zip(frame.index, frame.itertuples(index=False), strict=True)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,109 @@
+"""The project file model: what ``headrace.yaml`` may say, validated by pydantic.
+
+Every model forbids unknown keys so a typo (``trian:``) is an error, not a silently
+ignored setting.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "DataConfig",
+    "FeaturesConfig",
+    "GoldConfig",
+    "ProjectConfig",
+    "SupervisionConfig",
+    "TaskConfig",
+    "TrainConfig",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GoldConfig(_Strict):
+    """Hand-labeled rows: a dev set (for choosing and checking) and a test set (for scoring)."""
+
+    dev: str | None = Field(default=None, description="file or glob of gold dev rows")
+    test: str | None = Field(default=None, description="file or glob of gold test rows")
+    label: str = Field(default="label", min_length=1, description="column with the gold label")
+
+
+class DataConfig(_Strict):
+    """Where the data is and how rows are identified."""
+
+    unlabeled: str | list[str] = Field(description="CSV/Parquet/JSONL file(s) or globs")
+    gold: GoldConfig | None = None
+    id: str = Field(min_length=1, description="column that identifies a row uniquely")
+
+    @field_validator("unlabeled")
+    @classmethod
+    def _non_empty(cls, value: str | list[str]) -> str | list[str]:
+        if not value:
+            raise ValueError("must name at least one data file or glob")
+        return value
+
+    @property
+    def unlabeled_patterns(self) -> list[str]:
+        """The unlabeled sources as a list of patterns."""
+        return [self.unlabeled] if isinstance(self.unlabeled, str) else list(self.unlabeled)
+
+
+class TaskConfig(_Strict):
+    """What the model predicts."""
+
+    type: Literal["classification"] = "classification"
+    labels: list[str] = Field(min_length=2, description="class names; index = class id")
+
+    @field_validator("labels")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"class names must be unique, got {value}")
+        return value
+
+
+class SupervisionConfig(_Strict):
+    """Labeling functions and the label model that combines them."""
+
+    functions: str = Field(default="lfs.py", description="Python file defining the LFs")
+    label_model: Literal["auto", "majority", "dawid_skene"] = "auto"
+    on_error: Literal["raise", "abstain"] = "raise"
+
+
+class FeaturesConfig(_Strict):
+    """Columns the model reads, by kind."""
+
+    text: list[str] = Field(default_factory=list)
+    numeric: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some_feature(self) -> FeaturesConfig:
+        if not (self.text or self.numeric or self.categorical):
+            raise ValueError("name at least one text, numeric or categorical column")
+        return self
+
+
+class TrainConfig(_Strict):
+    """How the end model is trained and judged."""
+
+    models: list[Literal["logistic"]] = Field(default_factory=lambda: ["logistic"], min_length=1)
+    metric: Literal["f1", "f1_macro", "accuracy"] = "f1"
+    features: FeaturesConfig | None = None
+    drop_uncovered: bool = True
+    seed: int = Field(default=0, ge=0)
+
+
+class ProjectConfig(_Strict):
+    """The whole project file."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    data: DataConfig
+    task: TaskConfig
+    supervision: SupervisionConfig = Field(default_factory=SupervisionConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)

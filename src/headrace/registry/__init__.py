@@ -1,0 +1,21 @@
+"""The model registry: packaged models, versions and aliases."""
+
+from headrace.registry.package import ModelPackage
+from headrace.registry.registry import (
+    ModelVersion,
+    get_version,
+    list_versions,
+    load_model,
+    register_model,
+    set_alias,
+)
+
+__all__ = [
+    "ModelPackage",
+    "ModelVersion",
+    "get_version",
+    "list_versions",
+    "load_model",
+    "register_model",
+    "set_alias",
+]

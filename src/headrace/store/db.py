@@ -1,0 +1,117 @@
+"""Opening the metadata database and bringing its schema to the current revision.
+
+The schema is versioned with Alembic. Opening a store:
+
+* an empty database is created at the newest revision;
+* an older revision is upgraded in place (each migration is one transaction);
+* a revision this headrace does not know (written by a newer release) is refused;
+* a database with tables but no revision is not a headrace store and is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from headrace.errors import SchemaVersionError, StoreError
+
+__all__ = ["HEAD_REVISION", "current_revision", "open_database"]
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: The newest schema revision this release writes.
+HEAD_REVISION = "0001"
+
+
+def open_database(url: str, *, upgrade: bool = True) -> Engine:
+    """Connect to ``url`` and make sure its schema is at :data:`HEAD_REVISION`.
+
+    Parameters
+    ----------
+    url : str
+        Any SQLAlchemy URL (``sqlite:///path/headrace.db``, ``postgresql+psycopg://…``).
+    upgrade : bool
+        Upgrade an older schema in place; with ``False`` an older schema is refused.
+
+    Raises
+    ------
+    SchemaVersionError
+        The database was written by a newer headrace, or is not a headrace store.
+    StoreError
+        The database cannot be reached.
+    """
+    try:
+        engine = create_engine(url, future=True)
+    except (SQLAlchemyError, ValueError) as exc:
+        raise StoreError(f"HEADRACE_DB / store URL {url!r} is not usable: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        revision = current_revision(engine)
+        if revision == HEAD_REVISION:
+            return engine
+        if revision is None and inspect(engine).get_table_names():
+            raise SchemaVersionError(
+                f"the database at {url} has tables but no headrace schema revision: "
+                "it is not a headrace store; point HEADRACE_DB at an empty database"
+            )
+        if revision is not None and revision not in _known_revisions():
+            raise SchemaVersionError(
+                f"the store at {url} has schema revision {revision!r}, newer than this "
+                f"headrace understands (newest known: {HEAD_REVISION!r}); upgrade headrace"
+            )
+        if revision is not None and not upgrade:
+            raise SchemaVersionError(
+                f"the store at {url} has schema revision {revision!r}; "
+                f"this headrace needs {HEAD_REVISION!r}: open it with upgrade=True"
+            )
+        _upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the metadata database at {url}: {exc}") from exc
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the schema revision stamped in the database, or ``None`` when unstamped."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(engine: Engine) -> None:
+    from alembic import command
+
+    with engine.begin() as connection:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (UI, monitoring) proceed while a run writes; busy_timeout makes
+    # a second writer wait for the lock instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

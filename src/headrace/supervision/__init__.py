@@ -1,0 +1,46 @@
+"""Weak supervision: labeling functions, the applier, label matrices and label models."""
+
+from headrace.supervision.analysis import lf_summary
+from headrace.supervision.applier import ApplyResult, LFFailure, apply_lfs
+from headrace.supervision.lf import (
+    ABSTAIN,
+    LabelingFunction,
+    Row,
+    collect_lfs,
+    keyword_lf,
+    labeling_function,
+    regex_lf,
+)
+from headrace.supervision.matrix import LabelMatrix, check_label_matrix
+from headrace.supervision.models import (
+    LABEL_MODELS,
+    DawidSkene,
+    LabelModel,
+    LabelModelChoice,
+    LabelModelProtocol,
+    MajorityVote,
+    choose_label_model,
+)
+
+__all__ = [
+    "ABSTAIN",
+    "LABEL_MODELS",
+    "ApplyResult",
+    "DawidSkene",
+    "LFFailure",
+    "LabelMatrix",
+    "LabelModel",
+    "LabelModelChoice",
+    "LabelModelProtocol",
+    "LabelingFunction",
+    "MajorityVote",
+    "Row",
+    "apply_lfs",
+    "check_label_matrix",
+    "choose_label_model",
+    "collect_lfs",
+    "keyword_lf",
+    "labeling_function",
+    "lf_summary",
+    "regex_lf",
+]

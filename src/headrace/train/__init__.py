@@ -1,0 +1,16 @@
+"""Training: featurizers from the schema, noise-aware fitting, evaluation."""
+
+from headrace.train.evaluate import Evaluation, evaluate_predictions
+from headrace.train.features import build_featurizer, infer_features, prepare_frame
+from headrace.train.fit import TrainingSet, expand_soft_labels, fit_pipeline
+
+__all__ = [
+    "Evaluation",
+    "TrainingSet",
+    "build_featurizer",
+    "evaluate_predictions",
+    "expand_soft_labels",
+    "fit_pipeline",
+    "infer_features",
+    "prepare_frame",
+]
