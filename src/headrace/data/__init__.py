@@ -1,5 +1,7 @@
 """Data: reading sources, validating them, and freezing them into snapshots."""
 
+from headrace.data.frame import prepare_frame
+from headrace.data.schema import infer_features
 from headrace.data.snapshot import GOLD_COLUMN, Snapshot, load_snapshot, write_snapshot
 from headrace.data.sources import SUPPORTED_SUFFIXES, read_sources, read_table, resolve_sources
 from headrace.data.validation import encode_labels, require_columns, require_unique_ids
@@ -9,7 +11,9 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "Snapshot",
     "encode_labels",
+    "infer_features",
     "load_snapshot",
+    "prepare_frame",
     "read_sources",
     "read_table",
     "require_columns",

@@ -35,8 +35,7 @@ def resolve_sources(root: Path, patterns: list[str], *, key: str) -> list[Path]:
         for match in matches:
             if match.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise DataError(
-                    f"{key}: {match} has an unsupported format; use one of "
-                    f"{', '.join(SUPPORTED_SUFFIXES)}"
+                    f"{key}: {match} has an unsupported format; use one of {', '.join(SUPPORTED_SUFFIXES)}"
                 )
         files.extend(matches)
     return list(dict.fromkeys(files))

@@ -15,8 +15,7 @@ def require_columns(table: pa.Table, columns: list[str], *, source: str, key: st
     for column in columns:
         if column not in table.column_names:
             raise DataError(
-                f"{source}: has no column {column!r} (named by {key}); "
-                f"columns present: {table.column_names}"
+                f"{source}: has no column {column!r} (named by {key}); columns present: {table.column_names}"
             )
 
 

@@ -1,6 +1,11 @@
 """The pipeline behind ``headrace run``: every stage as a cached, recorded run."""
 
-from headrace.pipeline.context import PipelineContext, ProgressReporter, SilentProgress, StageOutcome
+from headrace.pipeline.context import (
+    PipelineContext,
+    ProgressReporter,
+    SilentProgress,
+    StageOutcome,
+)
 from headrace.pipeline.runner import REPORT_FILENAME, PipelineResult, run_project
 
 __all__ = [

@@ -11,7 +11,13 @@ from headrace.engines import Engine, LocalEngine
 from headrace.project import Project
 from headrace.store import ActiveRun, RunRecord, Store, hash_json
 
-__all__ = ["STAGE_VERSIONS", "PipelineContext", "ProgressReporter", "SilentProgress", "StageOutcome"]
+__all__ = [
+    "STAGE_VERSIONS",
+    "PipelineContext",
+    "ProgressReporter",
+    "SilentProgress",
+    "StageOutcome",
+]
 
 #: Bumped when a stage's logic changes in a way that must invalidate its cached runs.
 STAGE_VERSIONS: dict[str, int] = {
@@ -98,7 +104,12 @@ class PipelineContext:
         start = time.perf_counter()
         self.progress.stage_started(kind, total)
         cache_key = hash_json(
-            {"kind": kind, "version": STAGE_VERSIONS[kind], "inputs": dict(inputs), "params": dict(params)}
+            {
+                "kind": kind,
+                "version": STAGE_VERSIONS[kind],
+                "inputs": dict(inputs),
+                "params": dict(params),
+            }
         )
         record = self.store.runs.find_cached(kind, cache_key)
         cached = record is not None

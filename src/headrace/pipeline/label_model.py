@@ -64,7 +64,7 @@ def fit_label_model(ctx: PipelineContext, data: IngestOutput, labeling: Labeling
             y_dev=y_dev,
         )
         probs = choice.model.predict_proba(L)
-        covered = (L >= 0).any(axis=1)
+        covered = np.asarray((L >= 0).any(axis=1), dtype=bool)
         columns: dict[str, Any] = {config.data.id: data.unlabeled.table.column(config.data.id)}
         columns |= {prob_column(c): probs[:, i] for i, c in enumerate(classes)}
         columns[COVERED_COLUMN] = covered

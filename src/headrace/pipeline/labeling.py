@@ -42,7 +42,10 @@ def label(ctx: PipelineContext, data: IngestOutput) -> LabelingOutput:
     targets = {"label_matrix": data.unlabeled}
     if data.gold_dev is not None:
         targets["label_matrix_dev"] = data.gold_dev
-    inputs = {"snapshot": data.unlabeled.id, **{f"lf:{name}": oid for name, oid in lf_objects.items()}}
+    inputs = {
+        "snapshot": data.unlabeled.id,
+        **{f"lf:{name}": oid for name, oid in lf_objects.items()},
+    }
     if data.gold_dev is not None:
         inputs["gold_dev"] = data.gold_dev.id
     params = {

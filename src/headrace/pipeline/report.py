@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from headrace.store import hash_json
+
 __all__ = ["write_report"]
 
 _STYLE = """
@@ -34,7 +36,17 @@ def write_report(
     label_model: dict[str, Any],
     stages: list[dict[str, Any]],
 ) -> Path:
-    """Render the report and write it atomically to ``path``."""
+    """Render the report and write it atomically to ``path``.
+
+    The report carries a hash of everything it shows; when the file already holds that
+    hash (an unchanged rerun) it is left as it is, so a cached run stays cheap.
+    """
+    key = hash_json(
+        [project, model_version, summary.to_dict(orient="split"), evaluation, label_model, stages]
+    )
+    marker = f'<meta name="headrace-report" content="{key}">'
+    if _starts_with(path, marker):
+        return path
     import plotly.graph_objects as go
     from plotly.offline import get_plotlyjs
 
@@ -66,7 +78,10 @@ def write_report(
     for column in ("coverage", "overlaps", "conflicts"):
         bars.add_bar(name=column, x=list(summary.index), y=summary[column].tolist())
     bars.update_layout(
-        title="Labeling functions on the unlabeled pool", barmode="group", height=420, yaxis_tickformat=".0%"
+        title="Labeling functions on the unlabeled pool",
+        barmode="group",
+        height=420,
+        yaxis_tickformat=".0%",
     )
     parts.append(f"<section><h2>Labeling functions</h2>{_figure(bars)}{_table(summary)}</section>")
     chosen = html.escape(str(label_model.get("label_model")))
@@ -78,12 +93,20 @@ def write_report(
     )
     parts.append(f"<section><h2>Stages</h2>{_table(pd.DataFrame(stages).set_index('stage'))}</section>")
     document = (
-        "<!doctype html><html><head><meta charset=utf-8>"
+        f"<!doctype html><html><head>{marker}<meta charset=utf-8>"
         f"<title>headrace report · {html.escape(project)}</title><style>{_STYLE}</style>"
         f"<script>{get_plotlyjs()}</script></head><body>{''.join(parts)}</body></html>"
     )
     _atomic_write(path, document)
     return path
+
+
+def _starts_with(path: Path, marker: str) -> bool:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return marker in handle.read(len(marker) + 64)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _figure(figure: Any) -> str:

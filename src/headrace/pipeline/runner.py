@@ -9,7 +9,12 @@ from typing import Any
 import numpy as np
 
 from headrace.data import GOLD_COLUMN
-from headrace.pipeline.context import PipelineContext, ProgressReporter, SilentProgress, StageOutcome
+from headrace.pipeline.context import (
+    PipelineContext,
+    ProgressReporter,
+    SilentProgress,
+    StageOutcome,
+)
 from headrace.pipeline.ingest import ingest
 from headrace.pipeline.label_model import fit_label_model
 from headrace.pipeline.labeling import label
@@ -74,7 +79,8 @@ def run_project(root: Path, *, progress: ProgressReporter | None = None) -> Pipe
             model = train(ctx, data, labeling, labels)
             evaluation = evaluate(ctx, data, model)
             version = register(ctx, model, evaluation)
-            run.outputs["model"] = model.object_id
+            # The model is an output of the train run, not of this umbrella run: lineage
+            # must lead to the stage that made it.
             run.metrics.update(
                 model_version=version.version,
                 cached=all(o.cached for o in ctx.outcomes),
@@ -100,7 +106,7 @@ def run_project(root: Path, *, progress: ProgressReporter | None = None) -> Pipe
             summary=summary,
             evaluation=test,
             label_model=label_record.metrics,
-            stages=[{"stage": o.name, **o.to_dict()} for o in ctx.outcomes],
+            stages=[{"stage": o.name, "run": o.run_id} for o in ctx.outcomes],
         )
         return PipelineResult(
             run_id=run.id,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from headrace.data import GOLD_COLUMN
+from headrace.data import GOLD_COLUMN, infer_features, prepare_frame
 from headrace.errors import TrainingError
 from headrace.pipeline.context import PipelineContext
 from headrace.pipeline.ingest import IngestOutput
@@ -32,8 +32,6 @@ def train(
     ctx: PipelineContext, data: IngestOutput, labeling: LabelingOutput, labels: TrainingLabels
 ) -> TrainedModel:
     """Fit featurizer + classifier on the probabilistic labels (noise-aware)."""
-    from headrace.train import TrainingSet, fit_pipeline, infer_features, prepare_frame
-
     config = ctx.project.config
     exclude = {config.data.id}
     if config.data.gold is not None:
@@ -47,6 +45,8 @@ def train(
     }
 
     def compute(run: ActiveRun) -> None:
+        from headrace.train import TrainingSet, fit_pipeline
+
         table = data.unlabeled.table
         keep = labels.covered if config.train.drop_uncovered else np.ones(table.num_rows, dtype=bool)
         if not keep.any():
@@ -87,19 +87,21 @@ def train(
 
 def evaluate(ctx: PipelineContext, data: IngestOutput, model: TrainedModel) -> RunRecord | None:
     """Score the model on gold test; ``None`` when the project has no gold test set."""
-    from headrace.train import evaluate_predictions
-
     if data.gold_test is None:
         return None
     gold_test = data.gold_test
 
     def compute(run: ActiveRun) -> None:
+        from headrace.train import evaluate_predictions
+
         package = ModelPackage.from_bytes(ctx.store.objects.read_bytes(model.object_id))
         probs = package.predict_proba(gold_test.table)
         y_true = gold_test.table.column(GOLD_COLUMN).to_numpy().astype(np.int64)
         evaluation = evaluate_predictions(y_true, probs, package.classes).to_dict()
         run.outputs["evaluation"] = ctx.store.put(
-            "evaluation", data=canonical_json(evaluation).encode("utf-8"), meta={"rows": len(y_true)}
+            "evaluation",
+            data=canonical_json(evaluation).encode("utf-8"),
+            meta={"rows": len(y_true)},
         )
         run.metrics.update(evaluation)
 

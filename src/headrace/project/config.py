@@ -92,7 +92,7 @@ class FeaturesConfig(_Strict):
 class TrainConfig(_Strict):
     """How the end model is trained and judged."""
 
-    models: list[Literal["logistic"]] = Field(default_factory=lambda: ["logistic"], min_length=1)
+    models: list[Literal["logistic"]] = Field(default=["logistic"], min_length=1)
     metric: Literal["f1", "f1_macro", "accuracy"] = "f1"
     features: FeaturesConfig | None = None
     drop_uncovered: bool = True

@@ -41,7 +41,5 @@ def import_project_module(path: Path) -> ModuleType:
         sys.modules.pop(name, None)
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
         where = f" (line {frames[-1].lineno})" if frames else ""
-        raise LabelingFunctionError(
-            f"{path}{where}: failed to import: {type(exc).__name__}: {exc}"
-        ) from exc
+        raise LabelingFunctionError(f"{path}{where}: failed to import: {type(exc).__name__}: {exc}") from exc
     return module

@@ -39,13 +39,9 @@ def init_project(target: Path, *, example: str) -> Path:
     """
     names = available_examples()
     if example not in names:
-        raise ProjectFileError(
-            f"--example {example!r} is not a bundled example; choose one of {names}"
-        )
+        raise ProjectFileError(f"--example {example!r} is not a bundled example; choose one of {names}")
     if (target / PROJECT_FILENAME).exists():
-        raise ProjectFileError(
-            f"{target / PROJECT_FILENAME} already exists; choose an empty folder"
-        )
+        raise ProjectFileError(f"{target / PROJECT_FILENAME} already exists; choose an empty folder")
     source = _examples_root() / example
     shutil.copytree(
         source,

@@ -1,5 +1,6 @@
 """The model registry: packaged models, versions and aliases."""
 
+from headrace.registry.lineage import ModelLineage, model_lineage
 from headrace.registry.package import ModelPackage
 from headrace.registry.registry import (
     ModelVersion,
@@ -11,11 +12,13 @@ from headrace.registry.registry import (
 )
 
 __all__ = [
+    "ModelLineage",
     "ModelPackage",
     "ModelVersion",
     "get_version",
     "list_versions",
     "load_model",
+    "model_lineage",
     "register_model",
     "set_alias",
 ]

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from sklearn.pipeline import Pipeline
 
+from headrace.data.frame import prepare_frame
 from headrace.errors import ModelPackageError
 from headrace.project.config import FeaturesConfig
-from headrace.train.features import prepare_frame
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 __all__ = ["ModelPackage"]
 
@@ -42,7 +44,7 @@ class ModelPackage:
 
     def predict(self, table: pa.Table) -> npt.NDArray[np.int64]:
         """Most probable class index per row; ties go to the lowest index."""
-        return np.argmax(self.predict_proba(table), axis=1).astype(np.int64)
+        return np.asarray(np.argmax(self.predict_proba(table), axis=1), dtype=np.int64)
 
     def to_bytes(self) -> bytes:
         """Serialize with joblib (the store keeps it as a content-addressed blob)."""

@@ -14,7 +14,14 @@ from headrace.registry.package import ModelPackage
 from headrace.store import Store
 from headrace.store.schema import Alias, ModelVersionRow
 
-__all__ = ["ModelVersion", "get_version", "list_versions", "load_model", "register_model", "set_alias"]
+__all__ = [
+    "ModelVersion",
+    "get_version",
+    "list_versions",
+    "load_model",
+    "register_model",
+    "set_alias",
+]
 
 _VERSION_REF = re.compile(r"^v?(\d+)$")
 
@@ -105,7 +112,9 @@ def get_version(store: Store, ref: str) -> ModelVersion:
 def list_versions(store: Store) -> list[ModelVersion]:
     """All versions, newest first."""
     with store.session() as session:
-        numbers = session.scalars(select(ModelVersionRow.version).order_by(ModelVersionRow.version.desc())).all()
+        numbers = session.scalars(
+            select(ModelVersionRow.version).order_by(ModelVersionRow.version.desc())
+        ).all()
     return [get_version(store, str(n)) for n in numbers]
 
 

@@ -9,9 +9,9 @@ from headrace.store.store import STORE_DIRNAME, ObjectInfo, Store
 
 __all__ = [
     "HEAD_REVISION",
-    "LineageNode",
     "STORE_DIRNAME",
     "ActiveRun",
+    "LineageNode",
     "ObjectInfo",
     "ObjectStore",
     "RunLog",

@@ -125,9 +125,7 @@ class RunLog:
         with Session(self._engine) as session, session.begin():
             row = self._row(session, run_id)
             for role, object_id in (outputs or {}).items():
-                session.add(
-                    RunObject(run_id=run_id, direction="out", role=role, object_id=object_id)
-                )
+                session.add(RunObject(run_id=run_id, direction="out", role=role, object_id=object_id))
             self._close(row, RunStatus.SUCCEEDED)
             row.metrics = dict(metrics or {})
 
@@ -150,9 +148,7 @@ class RunLog:
     ) -> Iterator[ActiveRun]:
         """Record a run around a block: succeeded if it returns, failed if it raises."""
         run = ActiveRun(
-            id=self.start(
-                kind, params=params, cache_key=cache_key, inputs=inputs, parent_id=parent_id
-            ),
+            id=self.start(kind, params=params, cache_key=cache_key, inputs=inputs, parent_id=parent_id),
             kind=kind,
         )
         try:
@@ -167,9 +163,7 @@ class RunLog:
         with Session(self._engine) as session:
             row = session.get(RunRow, run_id)
             if row is None and len(run_id) >= 6:
-                rows = session.scalars(
-                    select(RunRow).where(RunRow.id.startswith(run_id)).limit(2)
-                ).all()
+                rows = session.scalars(select(RunRow).where(RunRow.id.startswith(run_id)).limit(2)).all()
                 row = rows[0] if len(rows) == 1 else None
             if row is None:
                 raise NotFoundError(f"no run with id {run_id!r} in this store")
@@ -209,7 +203,7 @@ class RunLog:
             ).first()
             return None if row is None else self._record(session, row)
 
-    def list(
+    def recent(
         self, *, kind: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[RunRecord]:
         """Return the newest runs first, optionally of one kind or status."""
@@ -230,9 +224,7 @@ class RunLog:
         reaped: list[str] = []
         with Session(self._engine) as session, session.begin():
             rows = session.scalars(
-                select(RunRow).where(
-                    RunRow.status == RunStatus.RUNNING, RunRow.host == self._host
-                )
+                select(RunRow).where(RunRow.status == RunStatus.RUNNING, RunRow.host == self._host)
             ).all()
             for row in rows:
                 if row.pid != os.getpid() and not _process_alive(row.pid):

@@ -53,7 +53,7 @@ def lf_summary(
     if gold_matrix is not None and gold is not None:
         y = np.asarray(gold)
         G = gold_matrix.values
-        hits = (G == y[:, None]) & (G >= 0)
+        hits = (y[:, None] == G) & (G >= 0)
         labeled = (G >= 0).sum(axis=0)
         table["emp_accuracy"] = np.where(labeled > 0, hits.sum(axis=0) / np.maximum(labeled, 1), np.nan)
         table["gold_votes"] = labeled

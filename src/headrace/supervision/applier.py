@@ -76,15 +76,14 @@ def apply_lfs(
     engine = engine or LocalEngine()
     batches = table.to_batches(max_chunksize=batch_size) if table.num_rows else []
     work = partial(
-        _apply_partition, lfs=tuple(lfs), id_column=id_column,
-        cardinality=cardinality, on_error=on_error,
+        _apply_partition,
+        lfs=tuple(lfs),
+        id_column=id_column,
+        cardinality=cardinality,
+        on_error=on_error,
     )
     parts = engine.map_partitions(work, batches)
-    votes = (
-        np.concatenate([p.votes for p in parts])
-        if parts
-        else np.empty((0, len(lfs)), dtype=np.int8)
-    )
+    votes = np.concatenate([p.votes for p in parts]) if parts else np.empty((0, len(lfs)), dtype=np.int8)
     seconds = {lf.name: float(sum(p.seconds[j] for p in parts)) for j, lf in enumerate(lfs)}
     matrix = LabelMatrix(
         values=votes,

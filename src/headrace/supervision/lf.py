@@ -19,7 +19,7 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -53,9 +53,7 @@ class Row(dict[str, Any]):
         try:
             return self[name]
         except KeyError:
-            raise AttributeError(
-                f"row has no column {name!r}; columns: {sorted(self)}"
-            ) from None
+            raise AttributeError(f"row has no column {name!r}; columns: {sorted(self)}") from None
 
 
 def _source_of(fn: Callable[..., Any]) -> str:
@@ -111,7 +109,7 @@ class LabelingFunction:
         votes = np.full(len(frame), ABSTAIN, dtype=np.int64)
         failures: list[tuple[Any, str]] = []
         for i, record in enumerate(frame.to_dict("records")):
-            row = Row(record)
+            row = Row(cast(dict[str, Any], record))
             try:
                 for step in self.pre:
                     row = step(row)
@@ -147,12 +145,12 @@ class LabelingFunction:
                 f"labeling function {self.name!r} returned shape {votes.shape} for a batch of "
                 f"{len(frame)} rows; a vectorized LF returns one label per row"
             )
-        if not np.issubdtype(votes.dtype, np.integer):
-            if not np.issubdtype(votes.dtype, np.bool_) and not np.all(np.mod(votes, 1) == 0):
-                raise LabelingFunctionError(
-                    f"labeling function {self.name!r} returned non-integer labels "
-                    f"(dtype {votes.dtype}); return class indices or -1 (abstain)"
-                )
+        integral = np.issubdtype(votes.dtype, np.integer)
+        if not integral and (np.issubdtype(votes.dtype, np.bool_) or not np.all(np.mod(votes, 1) == 0)):
+            raise LabelingFunctionError(
+                f"labeling function {self.name!r} returned non-integer labels "
+                f"(dtype {votes.dtype}); return class indices or -1 (abstain)"
+            )
         return votes.astype(np.int64), []
 
 
@@ -196,9 +194,7 @@ def labeling_function(
     return wrap
 
 
-def _match_lf(
-    name: str, kind: str, pattern: str, label: int, column: str, flags: int
-) -> LabelingFunction:
+def _match_lf(name: str, kind: str, pattern: str, label: int, column: str, flags: int) -> LabelingFunction:
     compiled = re.compile(pattern, flags)
 
     def vote(frame: pd.DataFrame) -> npt.NDArray[np.int64]:

@@ -1,7 +1,7 @@
 """Training: featurizers from the schema, noise-aware fitting, evaluation."""
 
 from headrace.train.evaluate import Evaluation, evaluate_predictions
-from headrace.train.features import build_featurizer, infer_features, prepare_frame
+from headrace.train.features import build_featurizer
 from headrace.train.fit import TrainingSet, expand_soft_labels, fit_pipeline
 
 __all__ = [
@@ -11,6 +11,4 @@ __all__ = [
     "evaluate_predictions",
     "expand_soft_labels",
     "fit_pipeline",
-    "infer_features",
-    "prepare_frame",
 ]

@@ -45,9 +45,7 @@ def expand_soft_labels(
     return expanded.loc[keep].reset_index(drop=True), labels[keep], weights[keep]
 
 
-def fit_pipeline(
-    training: TrainingSet, features: FeaturesConfig, *, cardinality: int, seed: int
-) -> Pipeline:
+def fit_pipeline(training: TrainingSet, features: FeaturesConfig, *, cardinality: int, seed: int) -> Pipeline:
     """Fit TF-IDF (or the schema's featurizer) + logistic regression on soft labels."""
     hard = training.probs.argmax(axis=1)
     present = np.unique(hard)
@@ -68,7 +66,5 @@ def fit_pipeline(
     )
     pipeline.fit(X, y, model__sample_weight=weights)
     if len(pipeline.classes_) != cardinality:
-        raise TrainingError(
-            f"the model saw {len(pipeline.classes_)} of {cardinality} classes in its labels"
-        )
+        raise TrainingError(f"the model saw {len(pipeline.classes_)} of {cardinality} classes in its labels")
     return pipeline

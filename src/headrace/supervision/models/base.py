@@ -59,9 +59,7 @@ def check_fitted(model: Any, attribute: str, *, n_lfs: int, L: Any) -> npt.NDArr
         raise LabelModelError(f"{type(model).__name__} is not fitted; call fit(L) first")
     matrix = check_label_matrix(L, model.cardinality)
     if matrix.shape[1] != n_lfs:
-        raise LabelModelError(
-            f"L has {matrix.shape[1]} LFs but {type(model).__name__} was fitted on {n_lfs}"
-        )
+        raise LabelModelError(f"L has {matrix.shape[1]} LFs but {type(model).__name__} was fitted on {n_lfs}")
     return matrix
 
 

@@ -81,8 +81,8 @@ class DawidSkene:
         posterior = MajorityVote(k).fit(matrix, class_balance=prior).predict_proba(matrix)
         off = (1.0 - self.accuracy_prior) / max(k - 1, 1)
         pseudo = self.prior_strength * (np.full((k, k), off) + np.eye(k) * (self.accuracy_prior - off))
-        self.n_iter_ = 0
-        for self.n_iter_ in range(1, self.max_iter + 1):
+        iterations = 0
+        for iterations in range(1, self.max_iter + 1):  # noqa: B007 - kept as n_iter_
             # M-step: expected vote counts per (LF, true class, voted class).
             counts = np.einsum("ic,ijl->jcl", posterior, votes) + pseudo
             confusion = counts / counts.sum(axis=2, keepdims=True)
@@ -93,6 +93,7 @@ class DawidSkene:
             posterior = updated
             if change < self.tol:
                 break
+        self.n_iter_ = iterations
         self.log_confusion_ = np.log(confusion)
         self.class_balance_ = prior
         self.n_lfs_ = int(matrix.shape[1])
@@ -113,7 +114,7 @@ class DawidSkene:
 
     def predict(self, L: Any) -> IntArray:
         """Most probable class; ties go to the lowest class index."""
-        return np.argmax(self.predict_proba(L), axis=1).astype(np.int64)
+        return np.asarray(np.argmax(self.predict_proba(L), axis=1), dtype=np.int64)
 
     @staticmethod
     def _posterior(votes: FloatArray, log_confusion: FloatArray, log_prior: FloatArray) -> FloatArray:

@@ -53,4 +53,4 @@ class MajorityVote:
 
     def predict(self, L: Any) -> IntArray:
         """Most voted class; ties go to the lowest class index."""
-        return np.argmax(self.predict_proba(L), axis=1).astype(np.int64)
+        return np.asarray(np.argmax(self.predict_proba(L), axis=1), dtype=np.int64)

@@ -46,9 +46,7 @@ def choose_label_model(
 ) -> LabelModelChoice:
     """Fit the label model named by ``setting`` (or, for ``"auto"``, the best on dev)."""
     names = list(LABEL_MODELS) if setting == "auto" else [setting]
-    fitted = {
-        name: LABEL_MODELS[name](cardinality).fit(L, L_dev=L_dev, y_dev=y_dev) for name in names
-    }
+    fitted = {name: LABEL_MODELS[name](cardinality).fit(L, L_dev=L_dev, y_dev=y_dev) for name in names}
     scores: dict[str, float] = {}
     if L_dev is not None and y_dev is not None and len(y_dev):
         gold = np.asarray(y_dev)

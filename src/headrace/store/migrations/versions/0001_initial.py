@@ -62,9 +62,7 @@ def upgrade() -> None:
     op.create_table(
         "aliases",
         sa.Column("name", sa.String(64), primary_key=True),
-        sa.Column(
-            "version", sa.Integer, sa.ForeignKey("model_versions.version"), nullable=False
-        ),
+        sa.Column("version", sa.Integer, sa.ForeignKey("model_versions.version"), nullable=False),
         sa.Column("updated_at", _TS, nullable=False),
     )
 
