@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -265,14 +264,13 @@ def models(project_dir: Path, as_json: bool) -> None:
     _out.print(table)
 
 
-@contextmanager
-def _open_store(project_dir: Path) -> Iterator[Store]:
-    """Open the store of the project in ``project_dir`` (its project file must load)."""
+def _open_store(project_dir: Path) -> Store:
+    """The store of the project in ``project_dir`` (its project file must load)."""
     from headrace.project import load_project
     from headrace.store import Store
 
-    store = Store.for_project(load_project(project_dir).root)
-    try:
-        yield store
-    finally:
-        store.close()
+    return Store.for_project(load_project(project_dir).root)
+
+
+if __name__ == "__main__":
+    main()

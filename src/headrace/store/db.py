@@ -53,7 +53,10 @@ def open_database(url: str, *, upgrade: bool = True) -> Engine:
         revision = current_revision(engine)
         if revision == HEAD_REVISION:
             return engine
-        if revision is None and inspect(engine).get_table_names():
+        # Alembic leaves an empty ``alembic_version`` table behind at base: that store
+        # is older, not foreign, and is upgraded below.
+        foreign = set(inspect(engine).get_table_names()) - {"alembic_version"}
+        if revision is None and foreign:
             raise SchemaVersionError(
                 f"the database at {url} has tables but no headrace schema revision: "
                 "it is not a headrace store; point HEADRACE_DB at an empty database"

@@ -114,3 +114,9 @@ class Store:
     def close(self) -> None:
         """Release database connections."""
         self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
