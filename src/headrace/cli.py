@@ -77,8 +77,9 @@ def init(directory: Path, example: str) -> None:
 class _RichProgress:
     """Draws stage progress on stderr."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, *, log: bool) -> None:
         self._progress = progress
+        self._log = log
         self._tasks: dict[str, Any] = {}
 
     def stage_started(self, name: str, total: int | None = None) -> None:
@@ -89,10 +90,13 @@ class _RichProgress:
             self._progress.advance(self._tasks[name], amount)
 
     def stage_finished(self, outcome: Any) -> None:
+        label = "cached" if outcome.cached else f"{outcome.seconds:.2f}s"
         task = self._tasks.get(outcome.name)
         if task is not None:
-            label = "cached" if outcome.cached else f"{outcome.seconds:.2f}s"
             self._progress.update(task, total=1, completed=1, description=f"{outcome.name} ({label})")
+        if self._progress.disable and self._log:
+            # No live display (a log file, CI): one plain line per stage instead.
+            _err.print(f"headrace: {outcome.name} done ({label})")
 
 
 @main.command()
@@ -106,7 +110,7 @@ def run(project_dir: Path, as_json: bool) -> None:
     start = time.perf_counter()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=_err, transient=as_json, disable=not _err.is_terminal) as progress:
-        result = run_project(project_dir, progress=_RichProgress(progress))
+        result = run_project(project_dir, progress=_RichProgress(progress, log=not as_json))
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "seconds": round(time.perf_counter() - start, 3)}))
         return
@@ -172,10 +176,13 @@ def _add_node(parent: Tree, node: Any, *, seen: set[str]) -> None:
     if node.run_id is not None:
         when = "" if node.run_finished_at is None else f" at {node.run_finished_at:%Y-%m-%d %H:%M:%S}"
         text += f" ← {node.run_kind} run {node.run_id[:12]}{when}"
-    if node.object_id in seen and node.inputs:
-        parent.add(text + " [dim](see above)[/]")
+    # A run with several outputs (e.g. the label run) appears once per output: expand
+    # its inputs the first time only.
+    if node.run_id in seen and node.inputs:
+        parent.add(text + " [dim](inputs shown above)[/]")
         return
-    seen.add(node.object_id)
+    if node.run_id is not None:
+        seen.add(node.run_id)
     branch = parent.add(text)
     for child in sorted(node.inputs, key=lambda n: (n.kind == "lf", n.role)):
         _add_node(branch, child, seen=seen)

@@ -90,6 +90,20 @@ def test_new_data_creates_a_new_snapshot_and_model(example: Path) -> None:
     assert second.model_version == first.model_version + 1
 
 
+def test_headrace_db_puts_the_metadata_elsewhere(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "team.db"
+    monkeypatch.setenv("HEADRACE_DB", f"sqlite:///{elsewhere}")
+
+    result = run_project(example)
+
+    assert elsewhere.is_file()
+    assert not (example / ".headrace" / "headrace.db").exists()
+    with Store.for_project(example) as store:
+        assert store.runs.get(result.run_id).status == RunStatus.SUCCEEDED
+
+
 def test_lineage_reaches_lfs_and_snapshot(example: Path) -> None:
     run_project(example)
     with Store.for_project(example) as store:
