@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from headrace import __version__
 from headrace.engines import Engine, LocalEngine
 from headrace.project import Project
 from headrace.store import ActiveRun, RunRecord, Store, hash_json
@@ -24,7 +25,7 @@ STAGE_VERSIONS: dict[str, int] = {
     "ingest": 1,
     "lf_apply": 1,
     "label": 1,
-    "label_model": 1,
+    "label_model": 2,
     "train": 1,
     "evaluate": 1,
     "register": 1,
@@ -97,7 +98,8 @@ class PipelineContext:
     ) -> RunRecord:
         """Reuse a succeeded run with the same inputs and params, or compute and record one.
 
-        The cache key is the hash of the stage kind, its logic version, its input
+        The cache key is the hash of the stage kind, its logic version, the headrace
+        release (a new release never trusts an old release's results), its input
         object ids and its params; ``compute`` fills ``run.outputs`` and ``run.metrics``;
         ``detail`` adds stage-specific facts to the outcome the pipeline reports.
         """
@@ -107,6 +109,7 @@ class PipelineContext:
             {
                 "kind": kind,
                 "version": STAGE_VERSIONS[kind],
+                "headrace": __version__,
                 "inputs": dict(inputs),
                 "params": dict(params),
             }

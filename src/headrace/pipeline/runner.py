@@ -59,7 +59,7 @@ class PipelineResult:
         }
 
 
-def run_project(root: Path, *, progress: ProgressReporter | None = None) -> PipelineResult:
+def run_project(root: Path | str, *, progress: ProgressReporter | None = None) -> PipelineResult:
     """Run the whole pipeline on the project in ``root``; unchanged stages come from the cache.
 
     Raises

@@ -36,7 +36,7 @@ class Project:
         return candidate if candidate.is_absolute() else self.root / candidate
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path | str) -> Project:
     """Load and validate the project in ``root`` (a folder, or its ``headrace.yaml``).
 
     Raises
@@ -45,7 +45,7 @@ def load_project(root: Path) -> Project:
         The file is missing, is not YAML, or a key is missing or invalid; the message
         names the key path, the bad value and what is allowed.
     """
-    root = root.resolve()
+    root = Path(root).resolve()
     if root.is_file():
         file, root = root, root.parent
     else:

@@ -1,10 +1,12 @@
 """Dawid–Skene: learn each LF's confusion matrix by expectation–maximization.
 
-The model treats the true class ``y`` as latent and each LF ``j`` as a noisy annotator
-with confusion matrix ``θ_j[c, l] = P(LF j votes l | y = c, LF j votes)``; abstains are
-treated as missing. EM starts from majority vote. A Dirichlet prior that favours the
-diagonal (``accuracy_prior``) keeps LFs that vote for only one class from being
-explained away as adversarial, a failure mode of unregularized EM on sparse votes.
+The true class ``y`` is latent and each LF ``j`` is a noisy annotator with
+``θ_j[c, v] = P(LF j outputs v | y = c)`` over the outputs ``v ∈ {abstain, 0, …, k-1}``.
+Abstaining is an output like any other: most LFs vote for one class only, and for
+such an LF *when* it fires is the whole signal — a model that treats abstains as
+missing (the textbook form) learns nothing from it. EM starts from majority vote; a
+Dirichlet prior favouring the diagonal (``accuracy_prior``) keeps sparse LFs from
+being explained away as adversarial.
 
 Reference: A. P. Dawid and A. M. Skene, "Maximum Likelihood Estimation of Observer
 Error-Rates Using the EM Algorithm", JRSS C, 1979.
@@ -15,22 +17,17 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
+import numpy.typing as npt
 
 from headrace.supervision.matrix import check_label_matrix
-from headrace.supervision.models.base import (
-    FloatArray,
-    IntArray,
-    check_class_balance,
-    check_fitted,
-    one_hot_votes,
-)
+from headrace.supervision.models.base import FloatArray, IntArray, check_class_balance, check_fitted
 from headrace.supervision.models.majority import MajorityVote
 
 __all__ = ["DawidSkene"]
 
 
 class DawidSkene:
-    """EM over per-LF confusion matrices.
+    """EM over per-LF confusion matrices that include abstaining.
 
     Parameters
     ----------
@@ -43,7 +40,7 @@ class DawidSkene:
     accuracy_prior : float
         Prior belief that an LF is right when it votes (pseudo-counts on the diagonal).
     prior_strength : float
-        Total pseudo-counts of the Dirichlet prior per confusion-matrix row.
+        Pseudo-counts of the Dirichlet prior over an LF's votes, per true class.
     learn_class_balance : bool
         Re-estimate the class prior by EM instead of keeping ``class_balance``.
     """
@@ -76,49 +73,68 @@ class DawidSkene:
         """Estimate confusion matrices and the class prior from unlabeled votes."""
         matrix = check_label_matrix(L, self.cardinality)
         k = self.cardinality
-        votes = one_hot_votes(matrix, k)
         prior = check_class_balance(class_balance, k)
         posterior = MajorityVote(k).fit(matrix, class_balance=prior).predict_proba(matrix)
-        off = (1.0 - self.accuracy_prior) / max(k - 1, 1)
-        pseudo = self.prior_strength * (np.full((k, k), off) + np.eye(k) * (self.accuracy_prior - off))
+        pseudo = self._pseudo_counts()
+        log_confusion = np.zeros((matrix.shape[1], k, k + 1))
         iterations = 0
         for iterations in range(1, self.max_iter + 1):  # noqa: B007 - kept as n_iter_
-            # M-step: expected vote counts per (LF, true class, voted class).
-            counts = np.einsum("ic,ijl->jcl", posterior, votes) + pseudo
-            confusion = counts / counts.sum(axis=2, keepdims=True)
+            counts = _vote_counts(matrix, posterior, k) + pseudo
+            log_confusion = np.log(counts / counts.sum(axis=2, keepdims=True))
             if self.learn_class_balance:
                 prior = (posterior.sum(axis=0) + 1.0) / (posterior.shape[0] + k)
-            updated = self._posterior(votes, np.log(confusion), np.log(prior))
+            updated = _posterior(matrix, log_confusion, np.log(prior))
             change = float(np.max(np.abs(updated - posterior))) if len(posterior) else 0.0
             posterior = updated
             if change < self.tol:
                 break
         self.n_iter_ = iterations
-        self.log_confusion_ = np.log(confusion)
+        self.log_confusion_ = log_confusion
         self.class_balance_ = prior
         self.n_lfs_ = int(matrix.shape[1])
         return self
 
     @property
     def accuracies_(self) -> FloatArray:
-        """Each LF's learned probability of voting the true class when it votes."""
-        confusion = np.exp(self.log_confusion_)
-        diagonal = np.einsum("jcc->jc", confusion)
-        return np.asarray(diagonal @ self.class_balance_, dtype=np.float64)
+        """Each LF's learned probability of voting the true class, given that it votes."""
+        confusion = np.exp(self.log_confusion_)  # (m, k, k+1); column 0 is abstain
+        voting = confusion[:, :, 1:]
+        correct = np.einsum("jcc->jc", voting) * self.class_balance_
+        votes = voting.sum(axis=2) * self.class_balance_
+        return np.asarray(correct.sum(axis=1) / np.maximum(votes.sum(axis=1), 1e-12), dtype=np.float64)
 
     def predict_proba(self, L: Any) -> FloatArray:
-        """Posterior class probabilities given each row's votes."""
+        """Posterior class probabilities given each row's votes (and abstains)."""
         matrix = check_fitted(self, "log_confusion_", n_lfs=getattr(self, "n_lfs_", 0), L=L)
-        votes = one_hot_votes(matrix, self.cardinality)
-        return self._posterior(votes, self.log_confusion_, np.log(self.class_balance_))
+        return _posterior(matrix, self.log_confusion_, np.log(self.class_balance_))
 
     def predict(self, L: Any) -> IntArray:
         """Most probable class; ties go to the lowest class index."""
         return np.asarray(np.argmax(self.predict_proba(L), axis=1), dtype=np.int64)
 
-    @staticmethod
-    def _posterior(votes: FloatArray, log_confusion: FloatArray, log_prior: FloatArray) -> FloatArray:
-        scores = np.einsum("ijl,jcl->ic", votes, log_confusion) + log_prior
-        scores -= scores.max(axis=1, keepdims=True)
-        probs = np.exp(scores)
-        return np.asarray(probs / probs.sum(axis=1, keepdims=True), dtype=np.float64)
+    def _pseudo_counts(self) -> FloatArray:
+        k = self.cardinality
+        off = (1.0 - self.accuracy_prior) / max(k - 1, 1)
+        votes = np.full((k, k), off) + np.eye(k) * (self.accuracy_prior - off)
+        # One pseudo-abstain per class: the abstain rate itself is learned from data.
+        return np.concatenate([np.ones((k, 1)), self.prior_strength * votes], axis=1)
+
+
+def _vote_counts(matrix: npt.NDArray[np.int8], posterior: FloatArray, k: int) -> FloatArray:
+    """Expected counts ``[j, c, v]`` of LF ``j`` outputting ``v`` (0 = abstain) on class ``c``."""
+    m = matrix.shape[1]
+    counts = np.zeros((m, k, k + 1))
+    for j in range(m):
+        outputs = matrix[:, j].astype(np.intp) + 1
+        for c in range(k):
+            counts[j, c] = np.bincount(outputs, weights=posterior[:, c], minlength=k + 1)
+    return counts
+
+
+def _posterior(matrix: npt.NDArray[np.int8], log_confusion: FloatArray, log_prior: FloatArray) -> FloatArray:
+    scores = np.tile(log_prior, (matrix.shape[0], 1))
+    for j in range(matrix.shape[1]):
+        scores += log_confusion[j][:, matrix[:, j].astype(np.intp) + 1].T
+    scores -= scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores)
+    return np.asarray(probs / probs.sum(axis=1, keepdims=True), dtype=np.float64)
