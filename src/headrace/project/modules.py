@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import linecache
 import sys
 import traceback
 from pathlib import Path
@@ -36,7 +37,14 @@ def import_project_module(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        # Compile from the file itself, never from __pycache__: bytecode is validated by
+        # whole-second mtime and size, so a quick same-size edit would run the old code
+        # while the LF key (from the new source) changed. linecache gets the same text so
+        # inspect.getsource, and with it the LF key, describes exactly the code that runs.
+        data = path.read_bytes()
+        text = importlib.util.decode_source(data)
+        linecache.cache[str(path)] = (len(text), None, text.splitlines(keepends=True), str(path))
+        exec(compile(data, str(path), "exec", dont_inherit=True), module.__dict__)
     except Exception as exc:
         sys.modules.pop(name, None)
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]

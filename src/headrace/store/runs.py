@@ -163,7 +163,9 @@ class RunLog:
         with Session(self._engine) as session:
             row = session.get(RunRow, run_id)
             if row is None and len(run_id) >= 6:
-                rows = session.scalars(select(RunRow).where(RunRow.id.startswith(run_id)).limit(2)).all()
+                rows = session.scalars(
+                    select(RunRow).where(RunRow.id.startswith(run_id, autoescape=True)).limit(2)
+                ).all()
                 row = rows[0] if len(rows) == 1 else None
             if row is None:
                 raise NotFoundError(f"no run with id {run_id!r} in this store")
