@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from headrace.errors import LabelingFunctionError
@@ -14,6 +15,7 @@ from headrace.project import import_project_module
 from headrace.supervision import (
     ABSTAIN,
     LabelingFunction,
+    LFBatch,
     Row,
     collect_lfs,
     keyword_lf,
@@ -34,7 +36,8 @@ IDS = FRAME["id"].tolist()
 
 
 def votes(lf: LabelingFunction, frame: pd.DataFrame = FRAME) -> list[int]:
-    column, failures = lf.label_batch(frame, frame["id"].tolist(), on_error="raise")
+    batch = LFBatch(pa.RecordBatch.from_pandas(frame, preserve_index=False), "id")
+    column, failures = lf.label_batch(batch, on_error="raise")
     assert failures == []
     return column.tolist()
 

@@ -2,10 +2,10 @@
 
 from headrace.supervision.analysis import lf_summary
 from headrace.supervision.applier import ApplyResult, LFFailure, apply_lfs
+from headrace.supervision.batch import LFBatch, Row
 from headrace.supervision.lf import (
     ABSTAIN,
     LabelingFunction,
-    Row,
     collect_lfs,
     keyword_lf,
     labeling_function,
@@ -27,6 +27,7 @@ __all__ = [
     "LABEL_MODELS",
     "ApplyResult",
     "DawidSkene",
+    "LFBatch",
     "LFFailure",
     "LabelMatrix",
     "LabelModel",

@@ -1,8 +1,9 @@
 """The one applier core: run labeling functions over Arrow record batches.
 
-The table is cut into partitions of ``batch_size`` rows; each partition is converted to
-pandas once and every LF labels it (vectorized LFs in one call, row-wise LFs once per
-row). Partitions go through an :class:`~headrace.engines.Engine`, so the same core runs
+The table is cut into partitions of ``batch_size`` rows; every LF labels each partition
+(vectorized LFs in one call on the Arrow batch or a DataFrame, row-wise LFs once per
+row), and each form of the partition is built once and shared (:class:`LFBatch`).
+Partitions go through an :class:`~headrace.engines.Engine`, so the same core runs
 in-process, in a process pool or on Dask, and results come back in row order.
 """
 
@@ -20,6 +21,7 @@ import pyarrow as pa
 
 from headrace.engines import Engine, LocalEngine
 from headrace.errors import LabelingFunctionError
+from headrace.supervision.batch import LFBatch
 from headrace.supervision.lf import ABSTAIN, LabelingFunction
 from headrace.supervision.matrix import LabelMatrix
 
@@ -102,20 +104,19 @@ def _apply_partition(
     cardinality: int,
     on_error: str,
 ) -> _PartitionResult:
-    frame = batch.to_pandas()
-    row_ids = frame[id_column].tolist()
-    votes = np.full((len(frame), len(lfs)), ABSTAIN, dtype=np.int8)
+    data = LFBatch(batch, id_column)
+    votes = np.full((len(data), len(lfs)), ABSTAIN, dtype=np.int8)
     failures: list[LFFailure] = []
     seconds: list[float] = []
     for j, lf in enumerate(lfs):
         start = time.perf_counter()
-        column, failed = lf.label_batch(frame, row_ids, on_error=on_error)
+        column, failed = lf.label_batch(data, on_error=on_error)
         seconds.append(time.perf_counter() - start)
         bad = (column < ABSTAIN) | (column >= cardinality)
         if bad.any():
             i = int(np.argmax(bad))
             raise LabelingFunctionError(
-                f"labeling function {lf.name!r} returned {int(column[i])} on row {row_ids[i]!r}; "
+                f"labeling function {lf.name!r} returned {int(column[i])} on row {data.row_ids[i]!r}; "
                 f"expected -1 (abstain) or 0..{cardinality - 1}"
             )
         votes[:, j] = column

@@ -4,8 +4,9 @@ Two shapes share one type, :class:`LabelingFunction`:
 
 * row-wise (the default): ``fn(row, **resources) -> int``; ``row`` gives the columns
   as attributes and items (``row.content`` or ``row["content"]``);
-* vectorized (``vectorized=True``): ``fn(frame, **resources) -> array`` over a whole
-  batch as a pandas DataFrame, returning one int per row.
+* vectorized (``vectorized=True``): ``fn(batch, **resources) -> array`` over a whole
+  batch — a pandas DataFrame, or the Arrow record batch with ``batch_format="arrow"`` —
+  returning one int per row.
 
 An LF's key is the sha256 of its name, its source, its resources and its
 preprocessors' source, so editing an LF (and only that) invalidates its cached output.
@@ -19,14 +20,16 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, cast
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+import pyarrow as pa
 
 from headrace.errors import LabelingFunctionError
 from headrace.store.hashing import hash_json
+from headrace.supervision.batch import LFBatch, Row
+from headrace.supervision.matching import TextMatcher
 
 __all__ = [
     "ABSTAIN",
@@ -41,19 +44,10 @@ __all__ = [
 #: The vote of a labeling function that does not label a row.
 ABSTAIN = -1
 
-RowFn = Callable[..., int]
-BatchFn = Callable[..., Any]
-Preprocessor = Callable[["Row"], "Row"]
-
-
-class Row(dict[str, Any]):
-    """One data row: a dict whose keys can also be read as attributes."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(f"row has no column {name!r}; columns: {sorted(self)}") from None
+IntArray = npt.NDArray[np.int64]
+Preprocessor = Callable[[Row], Row]
+#: What a vectorized LF receives: a pandas DataFrame or the Arrow record batch itself.
+BatchFormat = Literal["pandas", "arrow"]
 
 
 def _source_of(fn: Callable[..., Any]) -> str:
@@ -76,6 +70,7 @@ class LabelingFunction:
     resources: Mapping[str, Any] = field(default_factory=dict)
     pre: tuple[Preprocessor, ...] = ()
     source: str = ""
+    batch_format: BatchFormat = "pandas"
 
     @property
     def key(self) -> str:
@@ -85,6 +80,7 @@ class LabelingFunction:
                 "name": self.name,
                 "source": self.source,
                 "vectorized": self.vectorized,
+                "batch_format": self.batch_format,
                 "resources": {k: repr(v) for k, v in sorted(self.resources.items())},
                 "pre": [_source_of(p) for p in self.pre],
             }
@@ -95,55 +91,53 @@ class LabelingFunction:
         """sha256 of the LF's source text alone (shown in lineage)."""
         return hash_json(self.source)
 
-    def label_batch(
-        self, frame: pd.DataFrame, row_ids: Sequence[Any], *, on_error: str
-    ) -> tuple[npt.NDArray[np.int64], list[tuple[Any, str]]]:
-        """Label every row of ``frame``; return the votes and ``(row id, error)`` failures.
+    def label_batch(self, batch: LFBatch, *, on_error: str) -> tuple[IntArray, list[tuple[Any, str]]]:
+        """Label every row of ``batch``; return the votes and ``(row id, error)`` failures.
 
         With ``on_error="raise"`` the first exception stops with the LF name, the row
         id and the exception; with ``"abstain"`` the row gets :data:`ABSTAIN` and the
         failure is returned.
         """
         if self.vectorized:
-            return self._label_vectorized(frame, row_ids, on_error=on_error)
-        votes = np.full(len(frame), ABSTAIN, dtype=np.int64)
+            return self._label_vectorized(batch, on_error=on_error)
+        votes = np.full(len(batch), ABSTAIN, dtype=np.int64)
         failures: list[tuple[Any, str]] = []
-        for i, record in enumerate(frame.to_dict("records")):
-            row = Row(cast(dict[str, Any], record))
+        fn, resources, pre = self.fn, self.resources, self.pre
+        for i, row in enumerate(batch.rows):
             try:
-                for step in self.pre:
+                for step in pre:
                     row = step(row)
-                vote = self.fn(row, **self.resources)
+                vote = fn(row, **resources)
             except Exception as exc:
                 message = f"{type(exc).__name__}: {exc}"
                 if on_error == "raise":
                     raise LabelingFunctionError(
-                        f"labeling function {self.name!r} raised on row {row_ids[i]!r}: {message}"
+                        f"labeling function {self.name!r} raised on row {batch.row_ids[i]!r}: {message}"
                     ) from exc
-                failures.append((row_ids[i], message))
+                failures.append((batch.row_ids[i], message))
                 continue
-            votes[i] = _as_vote(self.name, vote, row_ids[i])
+            if type(vote) is not int:
+                vote = _as_vote(self.name, vote, batch.row_ids[i])
+            votes[i] = vote
         return votes, failures
 
-    def _label_vectorized(
-        self, frame: pd.DataFrame, row_ids: Sequence[Any], *, on_error: str
-    ) -> tuple[npt.NDArray[np.int64], list[tuple[Any, str]]]:
+    def _label_vectorized(self, batch: LFBatch, *, on_error: str) -> tuple[IntArray, list[tuple[Any, str]]]:
+        data = batch.arrow if self.batch_format == "arrow" else batch.frame
         try:
-            out = self.fn(frame, **self.resources)
-            votes = np.asarray(out)
+            votes = np.asarray(self.fn(data, **self.resources))
         except Exception as exc:
             message = f"{type(exc).__name__}: {exc}"
             if on_error == "raise":
                 raise LabelingFunctionError(
                     f"labeling function {self.name!r} raised on the batch starting at row "
-                    f"{row_ids[0]!r}: {message}"
+                    f"{batch.row_ids[0]!r}: {message}"
                 ) from exc
             # A vectorized LF fails for a whole batch: every row in it abstains.
-            return np.full(len(frame), ABSTAIN, dtype=np.int64), [(rid, message) for rid in row_ids]
-        if votes.shape != (len(frame),):
+            return np.full(len(batch), ABSTAIN, dtype=np.int64), [(rid, message) for rid in batch.row_ids]
+        if votes.shape != (len(batch),):
             raise LabelingFunctionError(
                 f"labeling function {self.name!r} returned shape {votes.shape} for a batch of "
-                f"{len(frame)} rows; a vectorized LF returns one label per row"
+                f"{len(batch)} rows; a vectorized LF returns one label per row"
             )
         integral = np.issubdtype(votes.dtype, np.integer)
         if not integral and (np.issubdtype(votes.dtype, np.bool_) or not np.all(np.mod(votes, 1) == 0)):
@@ -169,8 +163,22 @@ def labeling_function(
     vectorized: bool = False,
     resources: Mapping[str, Any] | None = None,
     pre: Sequence[Preprocessor] = (),
+    batch_format: BatchFormat = "pandas",
 ) -> Callable[[Callable[..., Any]], LabelingFunction]:
     """Turn a function into a :class:`LabelingFunction`.
+
+    Parameters
+    ----------
+    name : str, optional
+        The LF's name (default: the function's name); unique within a project.
+    vectorized : bool
+        The function labels a whole batch at once and returns one int per row.
+    resources : mapping, optional
+        Keyword arguments passed to every call (word lists, models); part of the key.
+    pre : sequence of callables
+        Row-wise preprocessors applied in order before the function (row → row).
+    batch_format : {"pandas", "arrow"}
+        What a vectorized function receives: a DataFrame or the Arrow record batch.
 
     Examples
     --------
@@ -189,23 +197,44 @@ def labeling_function(
             resources=dict(resources or {}),
             pre=tuple(pre),
             source=_source_of(fn),
+            batch_format=batch_format,
         )
 
     return wrap
 
 
-def _match_lf(name: str, kind: str, pattern: str, label: int, column: str, flags: int) -> LabelingFunction:
-    compiled = re.compile(pattern, flags)
+@dataclass(frozen=True)
+class _MatchVote:
+    """Vote ``label`` where ``column`` matches, abstain elsewhere (an Arrow-batch LF)."""
 
-    def vote(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
-        text = frame[column].astype("string").fillna("")
-        hits = text.str.contains(compiled, regex=True).to_numpy(dtype=bool)
-        return np.where(hits, label, ABSTAIN).astype(np.int64)
+    matcher: TextMatcher
+    column: str
+    label: int
 
+    def __call__(self, batch: pa.RecordBatch) -> IntArray:
+        if self.column not in batch.schema.names:
+            raise KeyError(f"no column {self.column!r}; columns: {batch.schema.names}")
+        hits = self.matcher.search(batch.column(self.column))
+        return np.where(hits, self.label, ABSTAIN).astype(np.int64)
+
+
+def _match_lf(
+    name: str, kind: str, pattern: str, label: int, column: str, ignore_case: bool
+) -> LabelingFunction:
+    try:
+        matcher = TextMatcher(pattern, ignore_case)
+    except re.error as exc:
+        raise LabelingFunctionError(f"{kind} {name!r}: invalid pattern {pattern!r}: {exc}") from exc
     # The key must change when the pattern, label or column does, not when the shared
     # helper's source does: describe the LF by its specification.
-    spec = f"{kind}(column={column!r}, pattern={pattern!r}, label={label}, flags={flags})"
-    return LabelingFunction(name=name, fn=vote, vectorized=True, source=spec)
+    spec = f"{kind}(column={column!r}, pattern={pattern!r}, label={label}, ignore_case={ignore_case})"
+    return LabelingFunction(
+        name=name,
+        fn=_MatchVote(matcher, column, label),
+        vectorized=True,
+        source=spec,
+        batch_format="arrow",
+    )
 
 
 def keyword_lf(
@@ -213,25 +242,22 @@ def keyword_lf(
 ) -> LabelingFunction:
     """An LF that votes ``label`` when ``column`` contains any of ``keywords``, else abstains.
 
-    Compiled to one vectorized regular-expression scan over each batch.
+    Compiled to one vectorized scan over each batch (RE2 where it agrees with ``re``).
     """
     if not keywords:
         raise LabelingFunctionError(f"keyword_lf {name!r}: give at least one keyword")
     pattern = "|".join(re.escape(word) for word in keywords)
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return _match_lf(name, "keyword_lf", pattern, label, column, flags)
+    return _match_lf(name, "keyword_lf", pattern, label, column, not case_sensitive)
 
 
 def regex_lf(
     name: str, pattern: str, *, label: int, column: str, case_sensitive: bool = False
 ) -> LabelingFunction:
-    """An LF that votes ``label`` when ``pattern`` matches anywhere in ``column``."""
-    flags = 0 if case_sensitive else re.IGNORECASE
-    try:
-        re.compile(pattern, flags)
-    except re.error as exc:
-        raise LabelingFunctionError(f"regex_lf {name!r}: invalid pattern {pattern!r}: {exc}") from exc
-    return _match_lf(name, "regex_lf", pattern, label, column, flags)
+    """An LF that votes ``label`` where ``re.search(pattern, column)`` finds a match.
+
+    Compiled to a vectorized scan (see :class:`~headrace.supervision.matching.TextMatcher`).
+    """
+    return _match_lf(name, "regex_lf", pattern, label, column, not case_sensitive)
 
 
 def collect_lfs(module: ModuleType) -> list[LabelingFunction]:

@@ -1,0 +1,65 @@
+"""TextMatcher: vectorized matching that answers exactly what ``re.search`` would."""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from headrace.supervision.matching import TextMatcher
+
+PATTERNS = [
+    r"check out|subscribe",
+    r"\bfree\b",
+    r"https?://\S+",
+    r"\d{3,}",
+    r"\w+@\w+",
+    r"a\s+b",
+    r"^hi",
+    r"!$",
+    r"(?<!not )good",  # a lookbehind: RE2 refuses it, Python answers
+    r"caf[eé]",  # a non-ASCII pattern: Python answers
+    r"[k-s]+i",
+    r"\bkiss\b",
+]
+# Text mixing the cases where RE2 and Python disagree: accents next to words, Unicode
+# digits and spaces, and the ASCII control characters Python counts as whitespace.
+ALPHABET = st.sampled_from(
+    [
+        *"abcefhiklorstuwy ghdopn!@:/.0123456789é٣\u00a0\x0b\x1cABCÉ\n\t",
+        *("free", "check out", "café"),
+        # Case-folding and whitespace oddities: Kelvin sign, long s, dotted I, separators.
+        *("\u212a", "\u017f", "\u0130", "\u2028", "\x85", "\u3000"),
+    ]
+)
+TEXTS = st.lists(st.one_of(st.none(), st.lists(ALPHABET, max_size=12).map("".join)), max_size=30)
+
+
+def expected(pattern: str, values: list[str | None], ignore_case: bool) -> list[bool]:
+    flags = re.IGNORECASE if ignore_case else 0
+    return [re.search(pattern, v or "", flags) is not None for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(pattern=st.sampled_from(PATTERNS), values=TEXTS, ignore_case=st.booleans())
+def test_matches_exactly_what_re_search_answers(
+    pattern: str, values: list[str | None], ignore_case: bool
+) -> None:
+    matcher = TextMatcher(pattern, ignore_case)
+
+    got = matcher.search(pa.array(values, type=pa.string()))
+
+    assert got.tolist() == expected(pattern, values, ignore_case)
+
+
+def test_unicode_word_boundaries_follow_python() -> None:
+    # RE2's \b is ASCII-only: it would see a boundary between "caf" and "é".
+    matcher = TextMatcher(r"\bcaf\b", ignore_case=False)
+    assert matcher.search(pa.array(["café", "caf é", "un caf"])).tolist() == [False, True, True]
+
+
+def test_non_string_columns_are_matched_as_text() -> None:
+    matcher = TextMatcher(r"^12", ignore_case=False)
+    assert matcher.search(pa.array([123, 45, None])).tolist() == [True, False, False]
