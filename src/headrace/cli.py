@@ -102,15 +102,40 @@ class _RichProgress:
 @main.command()
 @_project_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option(
+    "--engine",
+    "engine_kind",
+    type=click.Choice(["local", "processes", "dask"]),
+    default=None,
+    help="Where LFs run (default: the project file's engine.kind).",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@click.option("--dask-address", default=None, help="Dask scheduler address (tcp://host:8786).")
 @_handles_errors
-def run(project_dir: Path, as_json: bool) -> None:
+def run(
+    project_dir: Path,
+    as_json: bool,
+    engine_kind: str | None,
+    workers: int | None,
+    dask_address: str | None,
+) -> None:
     """Ingest → label → train → evaluate → register; print a summary, write report.html."""
+    from headrace.engines import make_engine
     from headrace.pipeline import run_project
 
     start = time.perf_counter()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=_err, transient=as_json, disable=not _err.is_terminal) as progress:
-        result = run_project(project_dir, progress=_RichProgress(progress, log=not as_json))
+        engine = None
+        if engine_kind is not None or dask_address is not None:
+            engine = make_engine(engine_kind or "dask", workers=workers, address=dask_address)
+        try:
+            result = run_project(
+                project_dir, progress=_RichProgress(progress, log=not as_json), engine=engine
+            )
+        finally:
+            if engine is not None:
+                engine.close()
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "seconds": round(time.perf_counter() - start, 3)}))
         return

@@ -10,6 +10,7 @@ translated at the boundary (``raise ProjectFileError(...) from exc``)::
     ├── LabelingFunctionError   an LF module fails to import, or an LF fails or misbehaves
     ├── LabelModelError         a label matrix or label model input is invalid
     ├── TrainingError           a model cannot be trained or evaluated on the given labels
+    ├── EngineError             an execution engine cannot be started or reached
     ├── StoreError              the metadata DB or object store is unusable
     │   └── SchemaVersionError  the store was written by a newer headrace
     ├── ModelPackageError       a model package is missing or cannot be loaded
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "DataError",
+    "EngineError",
     "HeadraceError",
     "LabelModelError",
     "LabelingFunctionError",
@@ -67,6 +69,12 @@ class TrainingError(HeadraceError):
     """A model could not be trained or evaluated."""
 
     exit_code = 6
+
+
+class EngineError(HeadraceError):
+    """An execution engine cannot be started or reached."""
+
+    exit_code = 10
 
 
 class StoreError(HeadraceError):

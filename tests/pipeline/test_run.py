@@ -9,6 +9,7 @@ import pytest
 
 from headrace.errors import DataError, LabelingFunctionError, ProjectFileError
 from headrace.pipeline import run_project
+from headrace.project import init_project
 from headrace.registry import get_version, load_model, model_lineage
 from headrace.store import RunStatus, Store
 from tests.conftest import count_calls
@@ -193,3 +194,20 @@ def test_invalid_project_file_names_key_and_value(example: Path) -> None:
 
     with pytest.raises(ProjectFileError, match=r"train\.metric: .*'f2'"):
         run_project(example)
+
+
+def test_the_engine_setting_changes_where_lfs_run_not_the_result(tmp_path: Path) -> None:
+    local = init_project(tmp_path / "local", example="youtube-spam")
+    pooled = init_project(tmp_path / "pooled", example="youtube-spam")
+    config = pooled / "headrace.yaml"
+    config.write_text(config.read_text() + "engine: {kind: processes, workers: 2}\n")
+
+    results = [run_project(local), run_project(pooled)]
+
+    matrices = []
+    for project, result in zip((local, pooled), results, strict=True):
+        with Store.for_project(project) as store:
+            label_run = next(s.run_id for s in result.stages if s.name == "label")
+            matrices.append(store.runs.get(label_run).outputs["label_matrix"])
+    assert matrices[0] == matrices[1]  # content-addressed: the same matrix, byte for byte
+    assert results[0].test == results[1].test

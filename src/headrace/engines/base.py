@@ -25,3 +25,7 @@ class Engine(Protocol):
     def map_partitions(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
         """Return ``[fn(p) for p in partitions]``, possibly computed elsewhere, in order."""
         ...
+
+    def close(self) -> None:
+        """Release workers or connections the engine holds."""
+        ...

@@ -19,3 +19,6 @@ class LocalEngine:
     def map_partitions(self, fn: Callable[[T], R], partitions: Sequence[T]) -> list[R]:
         """Return ``[fn(p) for p in partitions]``."""
         return [fn(partition) for partition in partitions]
+
+    def close(self) -> None:
+        """Nothing to release."""

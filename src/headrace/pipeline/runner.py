@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from headrace.data import GOLD_COLUMN
+from headrace.engines import Engine, make_engine
 from headrace.pipeline.context import (
     PipelineContext,
     ProgressReporter,
@@ -59,8 +60,13 @@ class PipelineResult:
         }
 
 
-def run_project(root: Path | str, *, progress: ProgressReporter | None = None) -> PipelineResult:
+def run_project(
+    root: Path | str, *, progress: ProgressReporter | None = None, engine: Engine | None = None
+) -> PipelineResult:
     """Run the whole pipeline on the project in ``root``; unchanged stages come from the cache.
+
+    ``engine`` runs the partitioned work (LF application); by default the one the
+    project file's ``engine`` section names, started for this run and stopped after it.
 
     Raises
     ------
@@ -69,10 +75,14 @@ def run_project(root: Path | str, *, progress: ProgressReporter | None = None) -
     """
     project = load_project(root)
     store = Store.for_project(project.root)
+    owned = engine is None
+    if engine is None:
+        settings = project.config.engine
+        engine = make_engine(settings.kind, workers=settings.workers, address=settings.address)
     try:
         store.runs.reap_stale()
         with store.runs.recording("pipeline", params={"project": project.config.name}) as run:
-            ctx = PipelineContext(project, store, run.id, progress or SilentProgress())
+            ctx = PipelineContext(project, store, run.id, progress or SilentProgress(), engine)
             data = ingest(ctx)
             labeling = label(ctx, data)
             labels = fit_label_model(ctx, data, labeling)
@@ -120,4 +130,6 @@ def run_project(root: Path | str, *, progress: ProgressReporter | None = None) -
             lf_summary=summary,
         )
     finally:
+        if owned:
+            engine.close()
         store.close()

@@ -2,6 +2,7 @@
 
 from headrace.project.config import (
     DataConfig,
+    EngineConfig,
     FeaturesConfig,
     GoldConfig,
     ProjectConfig,
@@ -16,6 +17,7 @@ from headrace.project.scaffold import available_examples, init_project
 __all__ = [
     "PROJECT_FILENAME",
     "DataConfig",
+    "EngineConfig",
     "FeaturesConfig",
     "GoldConfig",
     "Project",

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = [
     "DataConfig",
+    "EngineConfig",
     "FeaturesConfig",
     "GoldConfig",
     "ProjectConfig",
@@ -99,6 +100,14 @@ class TrainConfig(_Strict):
     seed: int = Field(default=0, ge=0)
 
 
+class EngineConfig(_Strict):
+    """Where partitioned work (LF application, later batch prediction) runs."""
+
+    kind: Literal["local", "processes", "dask"] = "local"
+    workers: int | None = Field(default=None, ge=1, description="worker processes (default: CPUs)")
+    address: str | None = Field(default=None, description="dask scheduler, e.g. tcp://host:8786")
+
+
 class ProjectConfig(_Strict):
     """The whole project file."""
 
@@ -107,3 +116,4 @@ class ProjectConfig(_Strict):
     task: TaskConfig
     supervision: SupervisionConfig = Field(default_factory=SupervisionConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)

@@ -10,6 +10,8 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
+import cloudpickle
+
 from headrace.errors import LabelingFunctionError
 
 __all__ = ["import_project_module"]
@@ -50,4 +52,7 @@ def import_project_module(path: Path) -> ModuleType:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
         where = f" (line {frames[-1].lineno})" if frames else ""
         raise LabelingFunctionError(f"{path}{where}: failed to import: {type(exc).__name__}: {exc}") from exc
+    # Engines that run work in other processes (process pool, Dask) pickle LFs; this
+    # module cannot be imported there by name, so its functions travel by value.
+    cloudpickle.register_pickle_by_value(module)
     return module
