@@ -126,3 +126,31 @@ def _running_kinds(db: Path) -> set[str]:
     except sqlite3.OperationalError:
         return set()
     return {row[0] for row in rows}
+
+
+def test_lfs_summarizes_every_lf_with_failures(example: Path) -> None:
+    config = example / "headrace.yaml"
+    config.write_text(
+        config.read_text().replace("label_model: auto", "label_model: auto\n  on_error: abstain")
+    )
+    lfs = example / "lfs.py"
+    lfs.write_text(
+        lfs.read_text() + "\n\n@labeling_function()\ndef fragile(row) -> int:\n"
+        "    if 'subscribe' in row.content.lower():\n        raise KeyError('boom')\n    return ABSTAIN\n"
+    )
+
+    result = headrace("lfs", "--json", "-p", str(example))
+
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    by_name = {row["lf"]: row for row in summary["lfs"]}
+    assert len(by_name) == 13
+    assert by_name["fragile"]["failures"] > 10 and by_name["check_out"]["failures"] == 0
+    assert 0 < by_name["check_out"]["coverage"] < 1 and by_name["check_out"]["emp_accuracy"] > 0.8
+    assert "KeyError: 'boom'" in summary["failure_examples"]["fragile"][0]["error"]
+
+    text = headrace("lfs", "--sort", "coverage", "-p", str(example))
+    assert text.returncode == 0 and "fragile failed on rows" in text.stdout
+
+    wrong = headrace("lfs", "--sort", "nope", "-p", str(example))
+    assert wrong.returncode == 2 and "choose one of" in wrong.stderr

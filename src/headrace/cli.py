@@ -29,8 +29,21 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_out = Console(highlight=False)
-_err = Console(stderr=True, highlight=False)
+# Piped output (CI logs, files) has no terminal width; rich would assume 80 columns.
+_out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+_err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 140)
+
+_LF_HEADERS = {
+    "polarity": "votes",
+    "coverage": "coverage",
+    "overlaps": "overlaps",
+    "conflicts": "conflicts",
+    "emp_accuracy": "acc (gold)",
+    "gold_votes": "gold n",
+    "learned_accuracy": "acc (learned)",
+    "failures": "failures",
+    "seconds": "seconds",
+}
 
 
 def _handles_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -168,6 +181,56 @@ def run(
         f"registered model v{result.model_version} as {result.alias!r}; label model: {result.label_model}; "
         f"report: {result.report} ({time.perf_counter() - start:.1f}s)"
     )
+
+
+@main.command()
+@_project_option
+@click.option("--sort", "sort_by", default=None, help="Sort by this column (e.g. coverage, conflicts).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON records.")
+@_handles_errors
+def lfs(project_dir: Path, sort_by: str | None, as_json: bool) -> None:
+    """Summarize the labeling functions: coverage, overlaps, conflicts, accuracy, failures, runtime."""
+    from headrace.pipeline import analyze_lfs
+
+    supervision = analyze_lfs(project_dir)
+    summary = supervision.summary
+    if sort_by is not None:
+        if sort_by not in summary.columns:
+            raise click.BadParameter(f"choose one of {list(summary.columns)}", param_hint="--sort")
+        summary = summary.sort_values(sort_by, ascending=False, kind="stable")
+    if as_json:
+        records = summary.reset_index().to_dict(orient="records")
+        click.echo(
+            json.dumps(
+                {
+                    "lfs": records,
+                    "label_model": supervision.label_model,
+                    "failure_examples": supervision.failure_examples,
+                },
+                default=str,
+            )
+        )
+        return
+    table = Table(title=f"{len(summary)} labeling functions", title_justify="left")
+    table.add_column("lf", no_wrap=True)
+    for column in summary.columns:
+        table.add_column(_LF_HEADERS.get(column, column), justify="left" if column == "polarity" else "right")
+    for name, row in summary.iterrows():
+        table.add_row(str(name), *(_cell(row[c]) for c in summary.columns))
+    _out.print(table)
+    chosen = supervision.label_model
+    dev = ", ".join(f"{k} {v:.3f}" for k, v in (chosen.get("dev_accuracy") or {}).items())
+    _out.print(f"label model: {chosen.get('label_model')}" + (f" (dev accuracy: {dev})" if dev else ""))
+    for name, examples in supervision.failure_examples.items():
+        _out.print(
+            f"[bold red]{name}[/] failed on rows: " + "; ".join(f"{e['row']}: {e['error']}" for e in examples)
+        )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "-" if value != value else f"{value:.3f}"  # NaN: no gold votes
+    return str(value)
 
 
 @main.command()

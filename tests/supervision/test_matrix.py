@@ -109,3 +109,17 @@ def test_lf_names_and_keys_must_match_the_columns() -> None:
 def test_an_invalid_matrix_cannot_be_built() -> None:
     with pytest.raises(LabelModelError, match=r"holds values in \[0, 3\]"):
         matrix([[0, 3]], cardinality=2)
+
+
+def test_low_coverage_matrices_are_stored_sparse_and_round_trip() -> None:
+    rng = np.random.default_rng(0)
+    values = np.where(rng.random((2000, 30)) < 0.05, rng.integers(0, 3, (2000, 30)), -1).astype(np.int8)
+    matrix = LabelMatrix(values, tuple(f"lf{j}" for j in range(30)), tuple(f"k{j}" for j in range(30)), 3)
+    dense = LabelMatrix(np.zeros((2000, 30), np.int8), matrix.lf_names, matrix.lf_keys, 3)
+
+    stored = matrix.to_bytes()
+
+    assert matrix.density < 0.1
+    assert len(stored) < len(dense.to_bytes()) / 3
+    np.testing.assert_array_equal(LabelMatrix.from_bytes(stored).values, values)
+    assert matrix.to_sparse().nnz == np.count_nonzero(values >= 0)

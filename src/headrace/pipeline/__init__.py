@@ -6,7 +6,8 @@ from headrace.pipeline.context import (
     SilentProgress,
     StageOutcome,
 )
-from headrace.pipeline.runner import REPORT_FILENAME, PipelineResult, run_project
+from headrace.pipeline.runner import REPORT_FILENAME, PipelineResult, analyze_lfs, run_project
+from headrace.pipeline.supervise import Supervision, supervise
 
 __all__ = [
     "REPORT_FILENAME",
@@ -15,5 +16,8 @@ __all__ = [
     "ProgressReporter",
     "SilentProgress",
     "StageOutcome",
+    "Supervision",
+    "analyze_lfs",
     "run_project",
+    "supervise",
 ]

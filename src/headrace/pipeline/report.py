@@ -34,6 +34,7 @@ def write_report(
     summary: pd.DataFrame,
     evaluation: dict[str, Any] | None,
     label_model: dict[str, Any],
+    failures: dict[str, list[dict[str, str]]],
     stages: list[dict[str, Any]],
 ) -> Path:
     """Render the report and write it atomically to ``path``.
@@ -42,7 +43,7 @@ def write_report(
     hash (an unchanged rerun) it is left as it is, so a cached run stays cheap.
     """
     key = hash_json(
-        [project, model_version, summary.to_dict(orient="split"), evaluation, label_model, stages]
+        [project, model_version, summary.to_dict(orient="split"), evaluation, label_model, failures, stages]
     )
     marker = f'<meta name="headrace-report" content="{key}">'
     if _starts_with(path, marker):
@@ -84,6 +85,16 @@ def write_report(
         yaxis_tickformat=".0%",
     )
     parts.append(f"<section><h2>Labeling functions</h2>{_figure(bars)}{_table(summary)}</section>")
+    if failures:
+        rows = [
+            {"lf": name, "row": example["row"], "error": example["error"]}
+            for name, examples in failures.items()
+            for example in examples
+        ]
+        parts.append(
+            "<section><h2>LF failures (abstained; first examples)</h2>"
+            f"{_table(pd.DataFrame(rows).set_index('lf'))}</section>"
+        )
     chosen = html.escape(str(label_model.get("label_model")))
     dev = label_model.get("dev_accuracy") or {}
     dev_text = ", ".join(f"{html.escape(k)}: {v:.3f}" for k, v in dev.items()) or "no gold dev set"

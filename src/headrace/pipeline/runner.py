@@ -6,27 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from headrace.data import GOLD_COLUMN
-from headrace.engines import Engine, make_engine
-from headrace.pipeline.context import (
-    PipelineContext,
-    ProgressReporter,
-    SilentProgress,
-    StageOutcome,
-)
-from headrace.pipeline.ingest import ingest
-from headrace.pipeline.label_model import fit_label_model
-from headrace.pipeline.labeling import label
+from headrace.engines import Engine
+from headrace.pipeline.context import ProgressReporter, StageOutcome
 from headrace.pipeline.register import STAGING, register
 from headrace.pipeline.report import write_report
+from headrace.pipeline.session import pipeline_session
+from headrace.pipeline.supervise import Supervision, supervise
 from headrace.pipeline.training import evaluate, train
-from headrace.project import load_project
-from headrace.store import Store
-from headrace.supervision import lf_summary
 
-__all__ = ["REPORT_FILENAME", "PipelineResult", "run_project"]
+__all__ = ["REPORT_FILENAME", "PipelineResult", "analyze_lfs", "run_project"]
 
 #: The report every run writes into the project folder.
 REPORT_FILENAME = "report.html"
@@ -73,63 +61,50 @@ def run_project(
     HeadraceError
         Any stage's error; its run (and the pipeline run) are recorded as failed.
     """
-    project = load_project(root)
-    store = Store.for_project(project.root)
-    owned = engine is None
-    if engine is None:
-        settings = project.config.engine
-        engine = make_engine(settings.kind, workers=settings.workers, address=settings.address)
-    try:
-        store.runs.reap_stale()
-        with store.runs.recording("pipeline", params={"project": project.config.name}) as run:
-            ctx = PipelineContext(project, store, run.id, progress or SilentProgress(), engine)
-            data = ingest(ctx)
-            labeling = label(ctx, data)
-            labels = fit_label_model(ctx, data, labeling)
-            model = train(ctx, data, labeling, labels)
-            evaluation = evaluate(ctx, data, model)
-            version = register(ctx, model, evaluation)
-            # The model is an output of the train run, not of this umbrella run: lineage
-            # must lead to the stage that made it.
-            run.metrics.update(
-                model_version=version.version,
-                cached=all(o.cached for o in ctx.outcomes),
-                **({} if evaluation is None else {"f1": evaluation.metrics["f1"]}),
-            )
-        gold = None
-        if data.gold_dev is not None:
-            gold = data.gold_dev.table.column(GOLD_COLUMN).to_numpy().astype(np.int64)
-        summary = lf_summary(
-            labeling.matrix,
-            gold_matrix=labeling.dev_matrix,
-            gold=gold,
-            learned_accuracy=labels.learned_accuracy,
-            failures={n: s.get("failures", 0) for n, s in labeling.lf_stats.items()},
-            seconds={n: s.get("seconds", 0.0) for n, s in labeling.lf_stats.items()},
-        )
-        label_record = store.runs.get(next(o.run_id for o in ctx.outcomes if o.name == "label_model"))
+    with pipeline_session(root, "pipeline", progress=progress, engine=engine) as (ctx, run):
+        supervision = supervise(ctx)
+        model = train(ctx, supervision.data, supervision.labeling, supervision.labels)
+        evaluation = evaluate(ctx, supervision.data, model)
+        version = register(ctx, model, evaluation)
         test = None if evaluation is None else dict(evaluation.metrics)
-        report = write_report(
-            project.root / REPORT_FILENAME,
-            project=project.config.name,
+        # The model is an output of the train run, not of this umbrella run: lineage
+        # must lead to the stage that made it.
+        run.metrics.update(
             model_version=version.version,
-            summary=summary,
+            cached=all(o.cached for o in ctx.outcomes),
+            **({} if test is None else {"f1": test["f1"]}),
+        )
+        report = write_report(
+            ctx.project.root / REPORT_FILENAME,
+            project=ctx.project.config.name,
+            model_version=version.version,
+            summary=supervision.summary,
             evaluation=test,
-            label_model=label_record.metrics,
+            label_model=supervision.label_model,
+            failures=supervision.failure_examples,
             stages=[{"stage": o.name, "run": o.run_id} for o in ctx.outcomes],
         )
         return PipelineResult(
             run_id=run.id,
-            project=project.config.name,
+            project=ctx.project.config.name,
             model_version=version.version,
             alias=STAGING,
             test=test,
-            label_model=labels.label_model,
+            label_model=supervision.labels.label_model,
             stages=list(ctx.outcomes),
             report=report,
-            lf_summary=summary,
+            lf_summary=supervision.summary,
         )
-    finally:
-        if owned:
-            engine.close()
-        store.close()
+
+
+def analyze_lfs(
+    root: Path | str, *, progress: ProgressReporter | None = None, engine: Engine | None = None
+) -> Supervision:
+    """Apply the project's LFs and label model (cached where unchanged) and summarize them.
+
+    What ``headrace lfs`` shows: the pipeline up to the training labels, without training.
+    """
+    with pipeline_session(root, "lfs", progress=progress, engine=engine) as (ctx, run):
+        supervision = supervise(ctx)
+        run.metrics.update(lfs=len(supervision.summary), cached=all(o.cached for o in ctx.outcomes))
+        return supervision
