@@ -1,0 +1,28 @@
+"""The ``headrace`` command: thin commands over the Python API.
+
+Every command translates arguments into one API call and its result into text (or
+JSON with ``--json``); errors become a message on stderr and a non-zero exit status
+(:mod:`headrace.errors` gives each kind its own). One module per group of commands.
+"""
+
+from __future__ import annotations
+
+import click
+
+from headrace import __version__
+from headrace.cli.project_cmds import init, run
+from headrace.cli.registry_cmds import lineage, models
+from headrace.cli.runs_cmds import runs
+from headrace.cli.supervision_cmds import lfs
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="headrace")
+def main() -> None:
+    """headrace: from raw, mostly unlabeled data to a monitored production model."""
+
+
+for _command in (init, run, lfs, lineage, runs, models):
+    main.add_command(_command)
