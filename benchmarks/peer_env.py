@@ -6,11 +6,14 @@ installed first and pinned to the machine's local CPU build (``torch==2.13.0``):
 other torch requirement would pull gigabytes of CUDA packages.
 
 Peer code runs in a subprocess of that venv; data goes in and results come out as
-files, so the two tools always see the same inputs.
+files (Parquet, ``.npy``), so the two tools always see the same inputs: hence pyarrow
+in every peer venv. A venv records the requirements it was filled from and is topped
+up when ``PEERS`` changes.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import venv
@@ -20,9 +23,10 @@ __all__ = ["PEERS", "peer_python", "run_in_peer"]
 
 ROOT = Path(__file__).resolve().parent / ".venvs"
 
-#: Each peer's pip requirements, installed in order (torch first).
+#: Each peer's pip requirements, installed in order (torch first). Snorkel 0.10 imports
+#: and runs with the numpy 2 / pandas 3 that pip picks for it, so nothing else is pinned.
 PEERS: dict[str, list[list[str]]] = {
-    "snorkel": [["torch==2.13.0"], ["snorkel==0.10.0", "torch==2.13.0"]],
+    "snorkel": [["torch==2.13.0"], ["snorkel==0.10.0", "torch==2.13.0", "pyarrow"]],
 }
 
 
@@ -31,7 +35,8 @@ def peer_python(name: str) -> Path:
     env = ROOT / name
     python = env / "bin" / "python"
     marker = env / ".installed"
-    if marker.exists():
+    wanted = json.dumps(PEERS[name])
+    if marker.exists() and marker.read_text() == wanted:
         return python
     if not python.exists():
         venv.create(env, with_pip=True)
@@ -41,7 +46,7 @@ def peer_python(name: str) -> Path:
             check=True,
             stdout=sys.stderr,
         )
-    marker.touch()
+    marker.write_text(wanted)
     return python
 
 
