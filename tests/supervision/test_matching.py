@@ -23,6 +23,8 @@ PATTERNS = [
     r"caf[eé]",  # a non-ASCII pattern: Python answers
     r"[k-s]+i",
     r"\bkiss\b",
+    r"[£$€]\s?\d+",  # non-ASCII but uncased: RE2 answers
+    r"ÅB|å",  # non-ASCII cased: Python answers when case-insensitive
 ]
 # Text mixing the cases where RE2 and Python disagree: accents next to words, Unicode
 # digits and spaces, and the ASCII control characters Python counts as whitespace.
@@ -31,7 +33,7 @@ ALPHABET = st.sampled_from(
         *"abcefhiklorstuwy ghdopn!@:/.0123456789é٣\u00a0\x0b\x1cABCÉ\n\t",
         *("free", "check out", "café"),
         # Case-folding and whitespace oddities: Kelvin sign, long s, dotted I, separators.
-        *("\u212a", "\u017f", "\u0130", "\u2028", "\x85", "\u3000"),
+        *("\u212a", "\u017f", "\u0130", "\u0131", "\u212b", "\u2028", "\x85", "\u3000", "£", "€5"),
     ]
 )
 TEXTS = st.lists(st.one_of(st.none(), st.lists(ALPHABET, max_size=12).map("".join)), max_size=30)

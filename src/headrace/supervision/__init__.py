@@ -19,8 +19,12 @@ from headrace.supervision.models import (
     LabelModelChoice,
     LabelModelProtocol,
     MajorityVote,
+    MatrixCompletion,
+    Triplet,
+    WeightedMajorityVote,
     choose_label_model,
 )
+from headrace.supervision.synthetic import SyntheticLabels, make_label_matrix
 
 __all__ = [
     "ABSTAIN",
@@ -35,7 +39,11 @@ __all__ = [
     "LabelModelProtocol",
     "LabelingFunction",
     "MajorityVote",
+    "MatrixCompletion",
     "Row",
+    "SyntheticLabels",
+    "Triplet",
+    "WeightedMajorityVote",
     "apply_lfs",
     "check_label_matrix",
     "choose_label_model",
@@ -43,5 +51,6 @@ __all__ = [
     "keyword_lf",
     "labeling_function",
     "lf_summary",
+    "make_label_matrix",
     "regex_lf",
 ]

@@ -9,8 +9,10 @@ in-process, in a process pool or on Dask, and results come back in row order.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -22,7 +24,7 @@ import pyarrow as pa
 from headrace.engines import Engine, LocalEngine
 from headrace.errors import LabelingFunctionError
 from headrace.supervision.batch import LFBatch
-from headrace.supervision.lf import ABSTAIN, LabelingFunction
+from headrace.supervision.lf import ABSTAIN, IntArray, LabelingFunction
 from headrace.supervision.matrix import LabelMatrix
 
 __all__ = ["ApplyResult", "LFFailure", "apply_lfs"]
@@ -105,13 +107,25 @@ def _apply_partition(
     on_error: str,
 ) -> _PartitionResult:
     data = LFBatch(batch, id_column)
+
+    def run(lf: LabelingFunction) -> tuple[IntArray, list[tuple[Any, str]], float]:
+        start = time.perf_counter()
+        column, failed = lf.label_batch(data, on_error=on_error)
+        return column, failed, time.perf_counter() - start
+
+    # Arrow-native LFs spend their time in C++ with the GIL released: run them side by
+    # side on the machine's cores; Python LFs (row-wise, pandas) run one after another.
+    native = [j for j, lf in enumerate(lfs) if lf.releases_gil]
+    outcomes: dict[int, tuple[IntArray, list[tuple[Any, str]], float]] = {}
+    if len(native) > 1 and len(data) >= _THREADED_MIN_ROWS:
+        for j, outcome in zip(native, _threads().map(run, [lfs[j] for j in native]), strict=True):
+            outcomes[j] = outcome
     votes = np.full((len(data), len(lfs)), ABSTAIN, dtype=np.int8)
     failures: list[LFFailure] = []
     seconds: list[float] = []
     for j, lf in enumerate(lfs):
-        start = time.perf_counter()
-        column, failed = lf.label_batch(data, on_error=on_error)
-        seconds.append(time.perf_counter() - start)
+        column, failed, elapsed = outcomes[j] if j in outcomes else run(lf)
+        seconds.append(elapsed)
         bad = (column < ABSTAIN) | (column >= cardinality)
         if bad.any():
             i = int(np.argmax(bad))
@@ -122,3 +136,14 @@ def _apply_partition(
         votes[:, j] = column
         failures.extend(LFFailure(lf.name, row_id, error) for row_id, error in failed)
     return _PartitionResult(votes=votes, failures=failures, seconds=seconds)
+
+
+_THREADED_MIN_ROWS = 2048
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _threads() -> ThreadPoolExecutor:
+    global _POOL  # one pool per process, created on first use (never at import)
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="headrace-lf")
+    return _POOL

@@ -7,11 +7,14 @@ that labels the partition, so ten row-wise LFs convert the rows once, not ten ti
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+
+from headrace.supervision.matching import TextColumn
 
 __all__ = ["LFBatch", "Row"]
 
@@ -32,9 +35,20 @@ class LFBatch:
     def __init__(self, batch: pa.RecordBatch, id_column: str) -> None:
         self.arrow = batch
         self.id_column = id_column
+        self._texts: dict[str, TextColumn] = {}
+        self._lock = threading.Lock()  # LFs over Arrow data may label a batch in threads
 
     def __len__(self) -> int:
         return int(self.arrow.num_rows)
+
+    def text(self, column: str) -> TextColumn:
+        """``column`` prepared for text matching, shared by every matching LF."""
+        with self._lock:
+            if column not in self._texts:
+                if column not in self.arrow.schema.names:
+                    raise KeyError(f"no column {column!r}; columns: {self.arrow.schema.names}")
+                self._texts[column] = TextColumn(self.arrow.column(column))
+            return self._texts[column]
 
     @cached_property
     def row_ids(self) -> list[Any]:

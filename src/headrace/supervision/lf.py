@@ -24,7 +24,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 
 from headrace.errors import LabelingFunctionError
 from headrace.store.hashing import hash_json
@@ -47,7 +46,8 @@ ABSTAIN = -1
 IntArray = npt.NDArray[np.int64]
 Preprocessor = Callable[[Row], Row]
 #: What a vectorized LF receives: a pandas DataFrame or the Arrow record batch itself.
-BatchFormat = Literal["pandas", "arrow"]
+#: (``"lfbatch"``, the :class:`LFBatch` with its shared caches, is for built-in LFs.)
+BatchFormat = Literal["pandas", "arrow", "lfbatch"]
 
 
 def _source_of(fn: Callable[..., Any]) -> str:
@@ -87,6 +87,11 @@ class LabelingFunction:
         )
 
     @property
+    def releases_gil(self) -> bool:
+        """Whether labeling runs mostly in native code (Arrow), so threads can overlap it."""
+        return self.vectorized and self.batch_format in ("arrow", "lfbatch")
+
+    @property
     def source_hash(self) -> str:
         """sha256 of the LF's source text alone (shown in lineage)."""
         return hash_json(self.source)
@@ -122,7 +127,11 @@ class LabelingFunction:
         return votes, failures
 
     def _label_vectorized(self, batch: LFBatch, *, on_error: str) -> tuple[IntArray, list[tuple[Any, str]]]:
-        data = batch.arrow if self.batch_format == "arrow" else batch.frame
+        data: Any = batch.frame
+        if self.batch_format == "arrow":
+            data = batch.arrow
+        elif self.batch_format == "lfbatch":
+            data = batch
         try:
             votes = np.asarray(self.fn(data, **self.resources))
         except Exception as exc:
@@ -211,10 +220,8 @@ class _MatchVote:
     column: str
     label: int
 
-    def __call__(self, batch: pa.RecordBatch) -> IntArray:
-        if self.column not in batch.schema.names:
-            raise KeyError(f"no column {self.column!r}; columns: {batch.schema.names}")
-        hits = self.matcher.search(batch.column(self.column))
+    def __call__(self, batch: LFBatch) -> IntArray:
+        hits = self.matcher.search(batch.text(self.column))
         return np.where(hits, self.label, ABSTAIN).astype(np.int64)
 
 
@@ -233,7 +240,7 @@ def _match_lf(
         fn=_MatchVote(matcher, column, label),
         vectorized=True,
         source=spec,
-        batch_format="arrow",
+        batch_format="lfbatch",
     )
 
 

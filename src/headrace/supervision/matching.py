@@ -3,12 +3,13 @@
 ``keyword_lf`` and ``regex_lf`` promise exactly what ``re.search(pattern, text, flags)``
 would answer per row, but scanning a batch in Python costs one interpreter round trip
 per row. Arrow's ``match_substring_regex`` (RE2, in C++) scans a whole column at once.
-For ASCII patterns the two agree except on the escapes whose meaning is Unicode-aware in
+The two agree except on the escapes whose meaning is Unicode-aware in
 Python and ASCII-only in RE2 (``\\b \\B \\w \\W \\d \\D \\s \\S``); those differ only on
 rows holding a non-ASCII letter, digit or space (or, for ``\\s``, the ASCII control
 characters Python counts as whitespace). So RE2 scans the whole column and Python
 ``re`` re-answers just those rows — a few percent of real comments. Patterns RE2 cannot
-run (lookarounds, backreferences) or non-ASCII patterns go to Python entirely.
+run (lookarounds, backreferences), and case-insensitive patterns with non-ASCII cased
+letters (whose case folding differs), go to Python entirely.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["TextMatcher"]
+__all__ = ["TextColumn", "TextMatcher"]
 
 # Escapes whose meaning differs between Python (Unicode) and RE2 (ASCII).
 _UNICODE_AWARE = re.compile(r"\\[bBwWdDsS]")
@@ -31,6 +32,55 @@ _UNICODE_AWARE = re.compile(r"\\[bBwWdDsS]")
 _NON_ASCII_WORD_OR_SPACE = r"[^\x00-\x7f\P{L}]|[^\x00-\x7f\P{N}]|[^\x00-\x7f\P{Z}]|\x{85}"
 # ASCII control characters Python's ``\s`` matches and RE2's does not.
 _EXTRA_PY_SPACE = r"[\x0b\x1c-\x1f]"
+# Letters whose case-insensitive matching differs (Python folds dotted/dotless i onto
+# ASCII i/I; the Kelvin sign and long s are included to be safe).
+_SPECIAL_FOLDS = r"[\x{130}\x{131}\x{17f}\x{212a}]"
+
+
+class TextColumn:
+    """A column prepared for matching: nulls as ``""``, non-strings as text.
+
+    Whatever every matcher over the same column needs — the prepared text, the rows
+    where RE2 and Python may disagree — is computed once and shared.
+    """
+
+    def __init__(self, column: pa.Array | pa.ChunkedArray) -> None:
+        self.text = pc.fill_null(_as_text(column), "")
+        self._suspects: dict[tuple[bool, bool, bool], npt.NDArray[np.intp]] = {}
+        self._values: list[Any] | None = None
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def values(self) -> list[Any]:
+        """The text as Python strings (built on first use)."""
+        if self._values is None:
+            self._values = self.text.to_pylist()
+        return self._values
+
+    def values_at(self, rows: npt.NDArray[np.intp]) -> list[Any]:
+        """The Python strings of some rows (without converting the whole column)."""
+        if self._values is not None:
+            return [self._values[i] for i in rows]
+        return list(self.text.take(pa.array(rows)).to_pylist())
+
+    def suspects(self, *, classes: bool, spaces: bool, folding: bool) -> npt.NDArray[np.intp]:
+        """Rows where RE2 and Python may answer differently.
+
+        ``classes``: the pattern uses Unicode-aware escapes; ``spaces``: among them
+        ``\\s``/``\\S``; ``folding``: it matches case-insensitively.
+        """
+        key = (classes, spaces, folding)
+        if key not in self._suspects:
+            parts = [_NON_ASCII_WORD_OR_SPACE] if classes else []
+            parts += [_EXTRA_PY_SPACE] if spaces else []
+            parts += [_SPECIAL_FOLDS] if folding else []
+            rows = np.empty(0, dtype=np.intp)
+            if parts:
+                differs = pc.match_substring_regex(self.text, "|".join(parts)).to_numpy(zero_copy_only=False)
+                rows = np.flatnonzero(np.asarray(differs, dtype=bool))
+            self._suspects[key] = rows
+        return self._suspects[key]
 
 
 @dataclass(frozen=True)
@@ -41,29 +91,31 @@ class TextMatcher:
     ignore_case: bool
     _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _use_re2: bool = field(init=False, repr=False, compare=False)
+    _unicode_aware: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         flags = re.IGNORECASE if self.ignore_case else 0
         object.__setattr__(self, "_compiled", re.compile(self.pattern, flags))
-        object.__setattr__(self, "_use_re2", self.pattern.isascii() and _re2_accepts(self.pattern))
+        # Non-ASCII characters in the pattern are fine for RE2 unless case folding of a
+        # cased letter (é/É) is involved, where the two engines' folding rules differ.
+        cased = any(not ch.isascii() and ch.lower() != ch.upper() for ch in self.pattern)
+        object.__setattr__(self, "_use_re2", not (cased and self.ignore_case) and _re2_accepts(self.pattern))
+        object.__setattr__(self, "_unicode_aware", _UNICODE_AWARE.search(self.pattern) is not None)
 
-    def search(self, column: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    def search(self, column: pa.Array | pa.ChunkedArray | TextColumn) -> npt.NDArray[np.bool_]:
         """Return whether the pattern is found in each value (nulls read as ``""``)."""
-        text = pc.fill_null(_as_text(column), "")
+        text = column if isinstance(column, TextColumn) else TextColumn(column)
         if not self._use_re2:
-            return self._search_python(text.to_pylist())
-        hits = pc.match_substring_regex(text, self.pattern, ignore_case=self.ignore_case)
+            return self._search_python(text.values())
+        hits = pc.match_substring_regex(text.text, self.pattern, ignore_case=self.ignore_case)
         result = np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool)
-        if not _UNICODE_AWARE.search(self.pattern):
-            return result
-        suspect = _NON_ASCII_WORD_OR_SPACE
-        if "\\s" in self.pattern or "\\S" in self.pattern:
-            suspect += "|" + _EXTRA_PY_SPACE
-        differs = pc.match_substring_regex(text, suspect)
-        rest = np.flatnonzero(np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool))
+        rest = text.suspects(
+            classes=self._unicode_aware,
+            spaces="\\s" in self.pattern or "\\S" in self.pattern,
+            folding=self.ignore_case,
+        )
         if len(rest):
-            values = text.take(pa.array(rest)).to_pylist()
-            result[rest] = self._search_python(values)
+            result[rest] = self._search_python(text.values_at(rest))
         return result
 
     def _search_python(self, values: list[Any]) -> npt.NDArray[np.bool_]:

@@ -201,4 +201,4 @@ def _check_arguments(
         raise LabelModelError(
             f"class_balance must be {k} positive numbers summing to 1, got {list(class_balance)!r}"
         )
-    return prior / prior.sum()
+    return np.asarray(prior / prior.sum(), dtype=np.float64)
