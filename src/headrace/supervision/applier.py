@@ -29,7 +29,9 @@ from headrace.supervision.matrix import LabelMatrix
 
 __all__ = ["ApplyResult", "LFFailure", "apply_lfs"]
 
-DEFAULT_BATCH_SIZE = 8192
+# Large enough that per-batch costs (conversions, kernel launches) vanish, small
+# enough that a partition's DataFrame and rows stay a few tens of MB.
+DEFAULT_BATCH_SIZE = 65536
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class TextColumn:
         self.text = pc.fill_null(_as_text(column), "")
         self._suspects: dict[tuple[bool, bool, bool], npt.NDArray[np.intp]] = {}
         self._values: list[Any] | None = None
+        self._non_ascii: npt.NDArray[np.intp] | None = None
 
     def __len__(self) -> int:
         return len(self.text)
@@ -72,15 +73,28 @@ class TextColumn:
         """
         key = (classes, spaces, folding)
         if key not in self._suspects:
-            parts = [_NON_ASCII_WORD_OR_SPACE] if classes else []
-            parts += [_EXTRA_PY_SPACE] if spaces else []
-            parts += [_SPECIAL_FOLDS] if folding else []
-            rows = np.empty(0, dtype=np.intp)
-            if parts:
-                differs = pc.match_substring_regex(self.text, "|".join(parts)).to_numpy(zero_copy_only=False)
-                rows = np.flatnonzero(np.asarray(differs, dtype=bool))
-            self._suspects[key] = rows
+            parts = [self._among_non_ascii(_NON_ASCII_WORD_OR_SPACE)] if classes else []
+            parts += [self._among_non_ascii(_SPECIAL_FOLDS)] if folding else []
+            parts += [self._rows_matching(_EXTRA_PY_SPACE)] if spaces else []
+            self._suspects[key] = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.intp)
         return self._suspects[key]
+
+    def _among_non_ascii(self, pattern: str) -> npt.NDArray[np.intp]:
+        # Both kinds of suspect character are non-ASCII: scan only rows that have one
+        # (Unicode-class scans are several times slower than a plain ASCII check).
+        if self._non_ascii is None:
+            ascii_only = pc.string_is_ascii(self.text).to_numpy(zero_copy_only=False)
+            self._non_ascii = np.flatnonzero(~np.asarray(ascii_only, dtype=bool))
+        if not len(self._non_ascii):
+            return self._non_ascii
+        subset = self.text.take(pa.array(self._non_ascii))
+        hits = pc.match_substring_regex(subset, pattern).to_numpy(zero_copy_only=False)
+        found: npt.NDArray[np.intp] = self._non_ascii[np.asarray(hits, dtype=bool)]
+        return found
+
+    def _rows_matching(self, pattern: str) -> npt.NDArray[np.intp]:
+        hits = pc.match_substring_regex(self.text, pattern).to_numpy(zero_copy_only=False)
+        return np.flatnonzero(np.asarray(hits, dtype=bool))
 
 
 @dataclass(frozen=True)
