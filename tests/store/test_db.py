@@ -63,21 +63,35 @@ def test_reopening_a_current_store_keeps_its_data(url: str, raw: Engine) -> None
 
 def test_a_store_from_a_newer_headrace_is_refused(url: str, raw: Engine) -> None:
     with raw.begin() as connection:
-        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
-        connection.execute(text("INSERT INTO alembic_version VALUES ('9999')"))
+        connection.execute(text("CREATE TABLE headrace_schema_version (version_num VARCHAR(32) NOT NULL)"))
+        connection.execute(text("INSERT INTO headrace_schema_version VALUES ('9999')"))
 
     with pytest.raises(SchemaVersionError, match="schema revision '9999', newer than this headrace"):
         open_database(url)
 
 
-def test_a_database_with_foreign_tables_and_no_revision_is_refused(url: str, raw: Engine) -> None:
+def test_a_database_with_headrace_tables_and_no_revision_is_refused(url: str, raw: Engine) -> None:
+    with raw.begin() as connection:
+        connection.execute(text("CREATE TABLE runs (id INTEGER PRIMARY KEY)"))
+
+    with pytest.raises(
+        SchemaVersionError, match=r"has headrace tables \(runs\) but no headrace schema revision"
+    ):
+        open_database(url)
+    # Refusing must not have touched the database.
+    assert inspect(raw).get_table_names() == ["runs"]
+
+
+def test_other_applications_tables_may_share_the_database(url: str, raw: Engine) -> None:
     with raw.begin() as connection:
         connection.execute(text("CREATE TABLE customers (id INTEGER PRIMARY KEY)"))
+        # Optuna (the search's study storage) keeps Alembic's default version table.
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        connection.execute(text("INSERT INTO alembic_version VALUES ('v3.2.0.a')"))
 
-    with pytest.raises(SchemaVersionError, match="has tables but no headrace schema revision"):
-        open_database(url)
-    # Refusing must not have touched the foreign database.
-    assert inspect(raw).get_table_names() == ["customers"]
+    tables = opened(url)
+
+    assert set(tables) >= HEADRACE_TABLES | {"customers", "alembic_version"}
 
 
 def test_a_store_downgraded_to_base_is_upgraded_on_open(url: str, raw: Engine) -> None:
@@ -87,7 +101,7 @@ def test_a_store_downgraded_to_base_is_upgraded_on_open(url: str, raw: Engine) -
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
     # Alembic leaves only its (now empty) version table behind.
-    assert inspect(raw).get_table_names() == ["alembic_version"]
+    assert inspect(raw).get_table_names() == ["headrace_schema_version"]
     assert current_revision(raw) is None
 
     tables = opened(url)
@@ -97,7 +111,7 @@ def test_a_store_downgraded_to_base_is_upgraded_on_open(url: str, raw: Engine) -
 
 def test_a_store_with_an_empty_version_table_is_upgraded_on_open(url: str, raw: Engine) -> None:
     with raw.begin() as connection:
-        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        connection.execute(text("CREATE TABLE headrace_schema_version (version_num VARCHAR(32) NOT NULL)"))
 
     tables = opened(url)
 

@@ -5,7 +5,10 @@ The schema is versioned with Alembic. Opening a store:
 * an empty database is created at the newest revision;
 * an older revision is upgraded in place (each migration is one transaction);
 * a revision this headrace does not know (written by a newer release) is refused;
-* a database with tables but no revision is not a headrace store and is refused.
+* a database holding headrace's tables but no revision is refused (half-made or not
+  ours); other applications' tables may share the database (Optuna keeps its studies
+  next to ours), which is why the revision lives in its own ``headrace_schema_version``
+  table rather than Alembic's default ``alembic_version``.
 """
 
 from __future__ import annotations
@@ -17,13 +20,18 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from headrace.errors import SchemaVersionError, StoreError
+from headrace.store.schema import Base
 
-__all__ = ["HEAD_REVISION", "current_revision", "open_database"]
+__all__ = ["HEAD_REVISION", "VERSION_TABLE", "current_revision", "open_database"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest schema revision this release writes.
 HEAD_REVISION = "0001"
+
+#: Table holding the schema revision (not Alembic's default name: other tools that
+#: share the database, such as Optuna, use that one).
+VERSION_TABLE = "headrace_schema_version"
 
 
 def open_database(url: str, *, upgrade: bool = True) -> Engine:
@@ -53,13 +61,12 @@ def open_database(url: str, *, upgrade: bool = True) -> Engine:
         revision = current_revision(engine)
         if revision == HEAD_REVISION:
             return engine
-        # Alembic leaves an empty ``alembic_version`` table behind at base: that store
-        # is older, not foreign, and is upgraded below.
-        foreign = set(inspect(engine).get_table_names()) - {"alembic_version"}
-        if revision is None and foreign:
+        ours = set(inspect(engine).get_table_names()) & set(Base.metadata.tables)
+        if revision is None and ours:
             raise SchemaVersionError(
-                f"the database at {url} has tables but no headrace schema revision: "
-                "it is not a headrace store; point HEADRACE_DB at an empty database"
+                f"the database at {url} has headrace tables ({', '.join(sorted(ours))}) but no "
+                "headrace schema revision: it is not a headrace store; point HEADRACE_DB at "
+                "another database"
             )
         if revision is not None and revision not in _known_revisions():
             raise SchemaVersionError(
@@ -82,7 +89,8 @@ def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
 
 
 def _upgrade(engine: Engine) -> None:

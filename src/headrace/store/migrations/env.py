@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from headrace.store.db import VERSION_TABLE
 from headrace.store.schema import Base
 
 connection = context.config.attributes["connection"]
@@ -11,6 +12,7 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=True,  # SQLite can only ALTER through table copies
+    version_table=VERSION_TABLE,
 )
 with context.begin_transaction():
     context.run_migrations()
