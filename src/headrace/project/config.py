@@ -15,7 +15,9 @@ __all__ = [
     "EngineConfig",
     "FeaturesConfig",
     "GoldConfig",
+    "ImbalanceConfig",
     "ProjectConfig",
+    "SearchConfig",
     "SupervisionConfig",
     "TaskConfig",
     "TrainConfig",
@@ -31,6 +33,11 @@ class GoldConfig(_Strict):
 
     dev: str | None = Field(default=None, description="file or glob of gold dev rows")
     test: str | None = Field(default=None, description="file or glob of gold test rows")
+    train: str | None = Field(
+        default=None,
+        description="gold labels (id + label) for the unlabeled pool, if any: only used to train "
+        "the fully supervised reference model the weak model is compared with",
+    )
     label: str = Field(default="label", min_length=1, description="column with the gold label")
 
 
@@ -72,7 +79,9 @@ class SupervisionConfig(_Strict):
     """Labeling functions and the label model that combines them."""
 
     functions: str = Field(default="lfs.py", description="Python file defining the LFs")
-    label_model: Literal["auto", "majority", "dawid_skene"] = "auto"
+    label_model: Literal[
+        "auto", "label_model", "majority", "weighted_majority", "dawid_skene", "matrix_completion", "triplet"
+    ] = "auto"
     on_error: Literal["raise", "abstain"] = "raise"
 
 
@@ -82,6 +91,10 @@ class FeaturesConfig(_Strict):
     text: list[str] = Field(default_factory=list)
     numeric: list[str] = Field(default_factory=list)
     categorical: list[str] = Field(default_factory=list)
+    embeddings: bool = Field(
+        default=False,
+        description="add sentence embeddings of the text columns (needs the text-embeddings extra)",
+    )
 
     @model_validator(mode="after")
     def _some_feature(self) -> FeaturesConfig:
@@ -90,10 +103,30 @@ class FeaturesConfig(_Strict):
         return self
 
 
+class SearchConfig(_Strict):
+    """The hyper-parameter search over model families (Optuna, TPE)."""
+
+    trials: int = Field(default=40, ge=1, description="trials across all families")
+    timeout_s: float | None = Field(default=120.0, gt=0, description="stop starting trials after this")
+    pruning: bool = True
+
+
+class ImbalanceConfig(_Strict):
+    """Handling skewed classes."""
+
+    class_weight: Literal["balanced", "none"] = "balanced"
+    tune_threshold: bool = Field(default=True, description="pick the decision threshold on gold dev")
+    smote: bool = Field(default=False, description="oversample minorities with SMOTE (imbalance extra)")
+
+
 class TrainConfig(_Strict):
     """How the end model is trained and judged."""
 
-    models: list[Literal["logistic"]] = Field(default=["logistic"], min_length=1)
+    models: list[Literal["logistic", "lightgbm", "linear_svm"]] = Field(
+        default=["logistic", "lightgbm", "linear_svm"], min_length=1
+    )
+    search: SearchConfig = Field(default_factory=SearchConfig)
+    imbalance: ImbalanceConfig = Field(default_factory=ImbalanceConfig)
     metric: Literal["f1", "f1_macro", "accuracy"] = "f1"
     features: FeaturesConfig | None = None
     drop_uncovered: bool = True
@@ -115,5 +148,6 @@ class ProjectConfig(_Strict):
     data: DataConfig
     task: TaskConfig
     supervision: SupervisionConfig = Field(default_factory=SupervisionConfig)
+    slices: str | None = Field(default=None, description="Python file defining slicing functions")
     train: TrainConfig = Field(default_factory=TrainConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
