@@ -21,10 +21,25 @@ def counted(row) -> int:
 '''
 
 
+#: The example searches 40 trials (about 20 s); tests that are not about the search
+#: run a short one so the suite stays fast.
+SHORT_SEARCH = "search: {trials: 3, timeout_s: 60}"
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    """A fresh youtube-spam project in a temporary folder."""
-    return init_project(tmp_path / "spam", example="youtube-spam")
+    """A fresh youtube-spam project in a temporary folder, with a 3-trial search."""
+    project = init_project(tmp_path / "spam", example="youtube-spam")
+    shorten_search(project)
+    return project
+
+
+def shorten_search(project: Path) -> None:
+    """Make the project's model search short (3 trials)."""
+    config = project / "headrace.yaml"
+    text = config.read_text()
+    assert "search: {trials: 40, timeout_s: 120}" in text
+    config.write_text(text.replace("search: {trials: 40, timeout_s: 120}", SHORT_SEARCH))
 
 
 @pytest.fixture

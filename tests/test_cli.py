@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from headrace.store import RunStatus, Store
+from tests.conftest import shorten_search
 
 HEADRACE = [sys.executable, "-m", "headrace.cli"]
 
@@ -27,13 +28,31 @@ def headrace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 def test_init_run_lineage_end_to_end(tmp_path: Path) -> None:
     init = headrace("init", str(tmp_path / "spam"), "--example", "youtube-spam")
     assert init.returncode == 0, init.stderr
+    shorten_search(tmp_path / "spam")
 
     first = headrace("run", "--json", cwd=tmp_path / "spam")
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert summary["model_version"] == 1
     assert set(summary["test"]) >= {"accuracy", "f1"}
-    assert [s["cached"] for s in summary["stages"].values()] == [False] * 6
+    assert list(summary["stages"]) == [
+        "ingest",
+        "label",
+        "label_model",
+        "train",
+        "evaluate",
+        "register",
+        "reference",
+        "evaluate_reference",
+    ]
+    assert not any(s["cached"] for s in summary["stages"].values())
+    assert summary["search"]["n_trials"] >= 1 and summary["search"]["family"] in (
+        "logistic",
+        "lightgbm",
+        "linear_svm",
+    )
+    assert set(summary["slices"]) >= {"short_comment", "video_psy"}
+    assert set(summary["gold_reference"]["gap"]) == {"accuracy", "f1", "f1_macro"}
 
     again = json.loads(headrace("run", "--json", cwd=tmp_path / "spam").stdout)
     assert all(s["cached"] for s in again["stages"].values())

@@ -14,6 +14,7 @@ translated at the boundary (``raise ProjectFileError(...) from exc``)::
     ├── StoreError              the metadata DB or object store is unusable
     │   └── SchemaVersionError  the store was written by a newer headrace
     ├── ModelPackageError       a model package is missing or cannot be loaded
+    ├── RegistryError           an alias or registry operation is invalid
     └── NotFoundError           a run, object, model version or alias does not exist
 """
 
@@ -28,6 +29,7 @@ __all__ = [
     "ModelPackageError",
     "NotFoundError",
     "ProjectFileError",
+    "RegistryError",
     "SchemaVersionError",
     "StoreError",
     "TrainingError",
@@ -91,6 +93,12 @@ class ModelPackageError(HeadraceError):
     """A model package is missing, corrupt, or does not match its manifest."""
 
     exit_code = 8
+
+
+class RegistryError(HeadraceError):
+    """An alias name or a registry operation (promote, rollback) is invalid."""
+
+    exit_code = 11
 
 
 class NotFoundError(HeadraceError):

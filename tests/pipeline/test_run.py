@@ -12,7 +12,7 @@ from headrace.pipeline import run_project
 from headrace.project import init_project
 from headrace.registry import get_version, load_model, model_lineage
 from headrace.store import RunStatus, Store
-from tests.conftest import count_calls
+from tests.conftest import count_calls, shorten_search
 
 POOL_ROWS, DEV_ROWS = 1433, 120
 
@@ -31,6 +31,10 @@ def test_first_run_trains_registers_and_reports(counted_example: Path) -> None:
     assert count_calls(counted_example) == POOL_ROWS + DEV_ROWS
     report = (counted_example / "report.html").read_text()
     assert "Confusion matrix" in report and "check_out" in report
+    for section in ("Model search", "Reliability", "Slices (gold test)", "Weak supervision vs gold labels"):
+        assert section in report, section
+    assert result.gold_reference is not None and result.gold_reference["train_rows"] == POOL_ROWS
+    assert result.slices is not None and result.slices["video_psy"]["n_rows"] > 0
     assert "<script src=" not in report  # Plotly is inlined: the report works offline
     with Store.for_project(counted_example) as store:
         version = get_version(store, "staging")
@@ -199,6 +203,8 @@ def test_invalid_project_file_names_key_and_value(example: Path) -> None:
 def test_the_engine_setting_changes_where_lfs_run_not_the_result(tmp_path: Path) -> None:
     local = init_project(tmp_path / "local", example="youtube-spam")
     pooled = init_project(tmp_path / "pooled", example="youtube-spam")
+    shorten_search(local)
+    shorten_search(pooled)
     config = pooled / "headrace.yaml"
     config.write_text(config.read_text() + "engine: {kind: processes, workers: 2}\n")
 

@@ -1,4 +1,4 @@
-"""A fresh store per test."""
+"""Shared fixtures: a fresh store per test, and a small fitted package."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from headrace.registry import ModelPackage
 from headrace.store import Store
+from tests.registry.builders import make_package
 
 
 @pytest.fixture
@@ -15,3 +17,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
     """An empty store (SQLite metadata + object folder) in a temporary folder."""
     with Store(tmp_path / ".headrace", db_url=f"sqlite:///{tmp_path / 'headrace.db'}") as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def package() -> ModelPackage:
+    """A fitted package, not yet stored."""
+    return make_package()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from headrace.registry import model_lineage, register_model
+from headrace.registry import model_lineage, register_model, save_package
 from headrace.store import Store
+from tests.registry.builders import make_package
 
 
 def registered_model(store: Store) -> dict[str, str]:
@@ -11,7 +12,7 @@ def registered_model(store: Store) -> dict[str, str]:
     lf_b = store.put("lf", data=b"def b(row): ...", meta={"name": "b_lf"})
     lf_a = store.put("lf", data=b"def a(row): ...", meta={"name": "a_lf"})
     matrix = store.put("label_matrix", data=b"votes")
-    model = store.put("model", data=b"weights")
+    model = save_package(store, make_package())
     with store.runs.recording("ingest") as ingest:
         ingest.outputs["snapshot"] = snapshot
     with store.runs.recording("label", inputs={"snapshot": snapshot, "lf:b": lf_b, "lf:a": lf_a}) as label:

@@ -11,7 +11,7 @@ import click
 
 from headrace import __version__
 from headrace.cli.project_cmds import init, run
-from headrace.cli.registry_cmds import lineage, models
+from headrace.cli.registry_cmds import export, history, lineage, models, promote, rollback
 from headrace.cli.runs_cmds import runs
 from headrace.cli.supervision_cmds import lfs
 
@@ -24,5 +24,5 @@ def main() -> None:
     """headrace: from raw, mostly unlabeled data to a monitored production model."""
 
 
-for _command in (init, run, lfs, lineage, runs, models):
+for _command in (init, run, lfs, lineage, runs, models, promote, rollback, history, export):
     main.add_command(_command)

@@ -1,18 +1,29 @@
-"""``lineage`` and ``models``: registered models and where they came from."""
+"""Registered models: ``lineage``, ``models``, ``promote``, ``rollback``, ``history``, ``export``."""
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
 from headrace.cli.common import handles_errors, open_store, out, project_option
 
-__all__ = ["lineage", "models"]
+if TYPE_CHECKING:
+    from headrace.registry import AliasMove
+
+__all__ = ["export", "history", "lineage", "models", "promote", "rollback"]
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+reason_option = click.option("--reason", default=None, help="Why (kept in the alias history).")
+actor_option = click.option(
+    "--actor", default=None, help="Who (kept in the alias history; default: the current OS user)."
+)
 
 
 @click.command()
@@ -60,7 +71,7 @@ def _add_node(parent: Tree, node: Any, *, seen: set[str]) -> None:
 
 @click.command()
 @project_option
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @handles_errors
 def models(project_dir: Path, as_json: bool) -> None:
     """List registered model versions and their aliases."""
@@ -73,11 +84,9 @@ def models(project_dir: Path, as_json: bool) -> None:
             json.dumps(
                 [
                     {
-                        "version": v.version,
-                        "aliases": list(v.aliases),
+                        **v.to_dict(),
                         "f1": v.metrics.get("f1"),
                         "accuracy": v.metrics.get("accuracy"),
-                        "created_at": v.created_at.isoformat(),
                     }
                     for v in versions
                 ]
@@ -85,15 +94,139 @@ def models(project_dir: Path, as_json: bool) -> None:
         )
         return
     table = Table()
-    for column in ("version", "aliases", "f1", "accuracy", "created"):
+    for column in ("version", "aliases", "f1", "accuracy", "created", "model id"):
         table.add_column(column)
     for v in versions:
         f1, acc = v.metrics.get("f1"), v.metrics.get("accuracy")
         table.add_row(
             str(v.version),
-            ", ".join(v.aliases),
+            escape(", ".join(v.aliases)),
             "-" if f1 is None else f"{f1:.4f}",
             "-" if acc is None else f"{acc:.4f}",
             f"{v.created_at:%Y-%m-%d %H:%M:%S}",
+            v.object_id[:12],
         )
     out.print(table)
+
+
+@click.command()
+@click.argument("version")
+@click.argument("alias")
+@project_option
+@reason_option
+@actor_option
+@json_option
+@handles_errors
+def promote(
+    version: str, alias: str, project_dir: Path, reason: str | None, actor: str | None, as_json: bool
+) -> None:
+    """Point ALIAS (e.g. production) at model VERSION (3, v3, or another alias such as staging)."""
+    from headrace.registry import get_version
+    from headrace.registry import promote as promote_alias
+
+    with open_store(project_dir) as store:
+        move = promote_alias(store, version, alias, reason=reason, actor=actor or _current_user())
+        target = get_version(store, alias)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"alias": alias, "version": target.version, "move": None if move is None else move.to_dict()}
+            )
+        )
+        return
+    if move is None:
+        out.print(f"{escape(alias)} already points at model v{target.version}; nothing changed")
+    else:
+        out.print(_describe(move))
+
+
+@click.command()
+@click.argument("alias")
+@project_option
+@reason_option
+@actor_option
+@json_option
+@handles_errors
+def rollback(alias: str, project_dir: Path, reason: str | None, actor: str | None, as_json: bool) -> None:
+    """Point ALIAS back at the version it pointed at before its latest promotion."""
+    from headrace.registry import rollback as rollback_alias
+
+    with open_store(project_dir) as store:
+        move = rollback_alias(store, alias, reason=reason, actor=actor or _current_user())
+    if as_json:
+        click.echo(json.dumps(move.to_dict()))
+        return
+    out.print(_describe(move))
+
+
+@click.command()
+@click.argument("alias", required=False)
+@project_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@json_option
+@handles_errors
+def history(alias: str | None, project_dir: Path, limit: int, as_json: bool) -> None:
+    """Moves of ALIAS (default: every alias), newest first."""
+    from headrace.registry import alias_history
+
+    with open_store(project_dir) as store:
+        moves = alias_history(store, alias, limit=limit)
+    if as_json:
+        click.echo(json.dumps([m.to_dict() for m in moves]))
+        return
+    table = Table()
+    for column in ("when", "alias", "action", "from", "to", "actor", "reason"):
+        table.add_column(column)
+    for m in moves:
+        table.add_row(
+            f"{m.moved_at:%Y-%m-%d %H:%M:%S}",
+            escape(m.alias),
+            m.action,
+            "-" if m.previous_version is None else f"v{m.previous_version}",
+            f"v{m.version}",
+            escape(m.actor or ""),
+            escape(m.reason or ""),
+        )
+    out.print(table)
+
+
+@click.command()
+@click.argument("ref")
+@click.option(
+    "--mlflow",
+    "mlflow_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write an MLflow pyfunc model directory here (must not exist; needs the mlflow extra).",
+)
+@project_option
+@json_option
+@handles_errors
+def export(ref: str, mlflow_dir: Path, project_dir: Path, as_json: bool) -> None:
+    """Export model REF (alias or version) as an MLflow pyfunc model."""
+    from headrace.registry import export_mlflow, get_version
+
+    with open_store(project_dir) as store:
+        version = get_version(store, ref)
+        path = export_mlflow(store, str(version.version), mlflow_dir)
+    if as_json:
+        click.echo(
+            json.dumps({"version": version.version, "object_id": version.object_id, "path": str(path)})
+        )
+        return
+    out.print(
+        f"exported model v{version.version} to {escape(str(path))}; "
+        f"load it with mlflow.pyfunc.load_model({escape(repr(str(path)))})"
+    )
+
+
+def _describe(move: AliasMove) -> str:
+    before = "nothing" if move.previous_version is None else f"v{move.previous_version}"
+    return f"{escape(move.alias)}: {before} → v{move.version} ({move.action})"
+
+
+def _current_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment (some containers)
+        return None

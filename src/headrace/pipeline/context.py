@@ -26,8 +26,10 @@ STAGE_VERSIONS: dict[str, int] = {
     "lf_apply": 1,
     "label": 1,
     "label_model": 2,
-    "train": 1,
-    "evaluate": 1,
+    "train": 2,
+    "reference": 1,
+    "evaluate": 2,
+    "evaluate_reference": 1,
     "register": 1,
 }
 

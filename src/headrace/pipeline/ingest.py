@@ -32,6 +32,8 @@ class IngestOutput:
     unlabeled: Snapshot
     gold_dev: Snapshot | None
     gold_test: Snapshot | None
+    #: Gold labels of pool rows (id + encoded class), for the fully supervised reference.
+    gold_train: Snapshot | None = None
 
 
 def ingest(ctx: PipelineContext) -> IngestOutput:
@@ -42,7 +44,7 @@ def ingest(ctx: PipelineContext) -> IngestOutput:
     }
     gold = config.data.gold
     if gold is not None:
-        for role, pattern in (("gold_dev", gold.dev), ("gold_test", gold.test)):
+        for role, pattern in (("gold_dev", gold.dev), ("gold_test", gold.test), ("gold_train", gold.train)):
             if pattern is not None:
                 sources[role] = resolve_sources(ctx.project.root, [pattern], key=f"data.gold.{role[5:]}")
     params = {
@@ -68,6 +70,7 @@ def ingest(ctx: PipelineContext) -> IngestOutput:
         unlabeled=snapshots["unlabeled"],
         gold_dev=snapshots.get("gold_dev"),
         gold_test=snapshots.get("gold_test"),
+        gold_train=snapshots.get("gold_train"),
     )
 
 
@@ -84,6 +87,9 @@ def _read_role(ctx: PipelineContext, role: str, files: list[Path]) -> pa.Table:
     label = config.data.gold.label
     require_columns(table, [label], source=source, key="data.gold.label")
     encoded = encode_labels(table, label, config.task.labels, id_column=config.data.id, source=source)
+    if role == "gold_train":
+        # Only the labels: the rows' features are the pool's, joined by id at training.
+        return table.select([config.data.id]).append_column(GOLD_COLUMN, encoded)
     return table.drop_columns([label]).append_column(GOLD_COLUMN, encoded)
 
 

@@ -36,6 +36,9 @@ def write_report(
     label_model: dict[str, Any],
     failures: dict[str, list[dict[str, str]]],
     stages: list[dict[str, Any]],
+    search: dict[str, Any] | None = None,
+    slices: dict[str, Any] | None = None,
+    gold_reference: dict[str, Any] | None = None,
 ) -> Path:
     """Render the report and write it atomically to ``path``.
 
@@ -43,7 +46,18 @@ def write_report(
     hash (an unchanged rerun) it is left as it is, so a cached run stays cheap.
     """
     key = hash_json(
-        [project, model_version, summary.to_dict(orient="split"), evaluation, label_model, failures, stages]
+        [
+            project,
+            model_version,
+            summary.to_dict(orient="split"),
+            evaluation,
+            label_model,
+            failures,
+            stages,
+            search,
+            slices,
+            gold_reference,
+        ]
     )
     marker = f'<meta name="headrace-report" content="{key}">'
     if _starts_with(path, marker):
@@ -102,6 +116,14 @@ def write_report(
         f"<section><h2>Label model</h2><p>chosen: <b>{chosen}</b> · dev accuracy: {dev_text} · "
         f"pool coverage: {label_model.get('coverage', 0):.1%}</p></section>"
     )
+    if evaluation is not None and evaluation.get("reliability"):
+        parts.append(_calibration(evaluation))
+    if slices:
+        parts.append(_slices(slices))
+    if gold_reference is not None:
+        parts.append(_gap(gold_reference))
+    if search is not None:
+        parts.append(_search(search))
     parts.append(f"<section><h2>Stages</h2>{_table(pd.DataFrame(stages).set_index('stage'))}</section>")
     document = (
         f"<!doctype html><html><head>{marker}<meta charset=utf-8>"
@@ -110,6 +132,100 @@ def write_report(
     )
     _atomic_write(path, document)
     return path
+
+
+def _calibration(evaluation: dict[str, Any]) -> str:
+    import plotly.graph_objects as go
+
+    bins = [b for b in evaluation["reliability"] if b["count"]]
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot", "color": "#999"}
+    )
+    figure.add_scatter(
+        x=[b["confidence"] for b in bins],
+        y=[b["accuracy"] for b in bins],
+        mode="lines+markers",
+        name="model",
+        text=[f"{b['count']} rows" for b in bins],
+    )
+    figure.update_layout(
+        title=f"Reliability (gold test), ECE {evaluation['ece']:.3f}",
+        xaxis_title="predicted confidence",
+        yaxis_title="accuracy",
+        height=380,
+        width=480,
+    )
+    intervals = evaluation.get("intervals") or {}
+    rows = [
+        {"metric": name, "value": evaluation[name], "95% low": ci["low"], "95% high": ci["high"]}
+        for name, ci in intervals.items()
+    ]
+    table = _table(pd.DataFrame(rows).set_index("metric")) if rows else ""
+    return f"<section><h2>Calibration and confidence intervals</h2>{_figure(figure)}{table}</section>"
+
+
+def _slices(slices: dict[str, Any]) -> str:
+    rows = [
+        {
+            "slice": name,
+            "rows": scores.get("n_rows", 0),
+            "accuracy": scores.get("accuracy"),
+            "f1": scores.get("f1"),
+            "f1_macro": scores.get("f1_macro"),
+        }
+        for name, scores in slices.items()
+    ]
+    return f"<section><h2>Slices (gold test)</h2>{_table(pd.DataFrame(rows).set_index('slice'))}</section>"
+
+
+def _gap(reference: dict[str, Any]) -> str:
+    rows = [
+        {
+            "metric": metric,
+            "weak labels": reference["weak_test"][metric],
+            "gold labels": reference["test"][metric],
+            "gap (gold − weak)": reference["gap"][metric],
+        }
+        for metric in reference["test"]
+    ]
+    return (
+        "<section><h2>Weak supervision vs gold labels</h2>"
+        f"<p>The same search trained on {reference['train_rows']} hand-labeled pool rows "
+        f"(best family: {html.escape(str(reference['family']))}).</p>"
+        f"{_table(pd.DataFrame(rows).set_index('metric'))}</section>"
+    )
+
+
+def _search(search: dict[str, Any]) -> str:
+    import plotly.graph_objects as go
+
+    done = [t for t in search["trials"] if t["value"] is not None]
+    best: list[float] = []
+    for trial in done:
+        best.append(max(trial["value"], best[-1]) if best else trial["value"])
+    history = go.Figure()
+    for family in sorted({t["family"] for t in done}):
+        mine = [t for t in done if t["family"] == family]
+        history.add_scatter(
+            x=[t["number"] for t in mine], y=[t["value"] for t in mine], mode="markers", name=family
+        )
+    history.add_scatter(x=[t["number"] for t in done], y=best, mode="lines", name="best so far")
+    history.update_layout(
+        title=f"Search history: dev {search['metric']} per trial", xaxis_title="trial", height=380
+    )
+    parts = [_figure(history)]
+    if search.get("importances"):
+        names = sorted(search["importances"], key=search["importances"].get)
+        importance = go.Figure(go.Bar(x=[search["importances"][n] for n in names], y=names, orientation="h"))
+        importance.update_layout(title=f"Parameter importance ({search['family']})", height=320)
+        parts.append(_figure(importance))
+    summary = (
+        f"<p>best: <b>{html.escape(search['family'])}</b> {html.escape(str(search['params']))} · "
+        f"dev {search['metric']} {search['dev_score']:.3f} · threshold {search['threshold']} · "
+        f"{search['n_trials']} trials ({search['n_pruned']} pruned) in {search['wall_seconds']:.1f}s</p>"
+    )
+    return f"<section><h2>Model search</h2>{summary}{''.join(parts)}</section>"
 
 
 def _starts_with(path: Path, marker: str) -> bool:

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from headrace.engines import Engine
-from headrace.pipeline.context import ProgressReporter, StageOutcome
+from headrace.pipeline.context import PipelineContext, ProgressReporter, StageOutcome
 from headrace.pipeline.register import STAGING, register
 from headrace.pipeline.report import write_report
 from headrace.pipeline.session import pipeline_session
 from headrace.pipeline.supervise import Supervision, supervise
-from headrace.pipeline.training import evaluate, train
+from headrace.pipeline.training import evaluate, train, train_reference
 
 __all__ = ["REPORT_FILENAME", "PipelineResult", "analyze_lfs", "run_project"]
 
@@ -33,6 +33,9 @@ class PipelineResult:
     stages: list[StageOutcome]
     report: Path
     lf_summary: Any
+    search: dict[str, Any]
+    slices: dict[str, Any] | None
+    gold_reference: dict[str, Any] | None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
@@ -43,6 +46,13 @@ class PipelineResult:
             "alias": self.alias,
             "label_model": self.label_model,
             "test": self.test,
+            "search": {
+                key: self.search[key]
+                for key in ("family", "params", "metric", "dev_score", "threshold", "n_trials", "n_pruned")
+            }
+            | {"wall_seconds": round(self.search["wall_seconds"], 2), "trials": self.search["trials"]},
+            "slices": self.slices,
+            "gold_reference": self.gold_reference,
             "stages": {s.name: s.to_dict() for s in self.stages},
             "report": str(self.report),
         }
@@ -67,6 +77,8 @@ def run_project(
         evaluation = evaluate(ctx, supervision.data, model)
         version = register(ctx, model, evaluation)
         test = None if evaluation is None else dict(evaluation.metrics)
+        slices = None if test is None else test.pop("slices", None)
+        reference = _gold_reference(ctx, supervision, test)
         # The model is an output of the train run, not of this umbrella run: lineage
         # must lead to the stage that made it.
         run.metrics.update(
@@ -83,6 +95,9 @@ def run_project(
             label_model=supervision.label_model,
             failures=supervision.failure_examples,
             stages=[{"stage": o.name, "run": o.run_id} for o in ctx.outcomes],
+            search=model.search,
+            slices=slices,
+            gold_reference=reference,
         )
         return PipelineResult(
             run_id=run.id,
@@ -94,7 +109,30 @@ def run_project(
             stages=list(ctx.outcomes),
             report=report,
             lf_summary=supervision.summary,
+            search=model.search,
+            slices=slices,
+            gold_reference=reference,
         )
+
+
+def _gold_reference(
+    ctx: PipelineContext, supervision: Supervision, test: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """Train and score the gold-label reference; report how far the weak model is from it."""
+    reference = train_reference(ctx, supervision.data)
+    if reference is None or test is None:
+        return None
+    scored = evaluate(ctx, supervision.data, reference, kind="evaluate_reference")
+    if scored is None:
+        return None
+    gold = {m: scored.metrics[m] for m in ("accuracy", "f1", "f1_macro")}
+    return {
+        "train_rows": reference.train_rows,
+        "family": reference.search["family"],
+        "test": gold,
+        "weak_test": {m: test[m] for m in gold},
+        "gap": {m: round(gold[m] - test[m], 4) for m in gold},
+    }
 
 
 def analyze_lfs(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from headrace.registry.registry import ModelVersion, get_version
+from headrace.registry.types import ModelVersion
+from headrace.registry.versions import get_version
 from headrace.store import LineageNode, Store, trace
 
 __all__ = ["ModelLineage", "model_lineage"]

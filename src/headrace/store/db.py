@@ -27,7 +27,7 @@ __all__ = ["HEAD_REVISION", "VERSION_TABLE", "current_revision", "open_database"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest schema revision this release writes.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 #: Table holding the schema revision (not Alembic's default name: other tools that
 #: share the database, such as Optuna, use that one).

@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Alias",
+    "AliasMoveRow",
     "Base",
     "ModelVersionRow",
     "ObjectRow",
@@ -91,3 +92,23 @@ class Alias(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(ForeignKey("model_versions.version"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AliasMoveRow(Base):
+    """One move of an alias, kept forever: the alias history that ``rollback`` walks back.
+
+    ``action`` is how it moved: ``register`` (a new model got the alias), ``promote``,
+    ``rollback``, or ``migrated`` (the alias as it stood when the history began, recorded
+    by migration 0002).
+    """
+
+    __tablename__ = "alias_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alias: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(ForeignKey("model_versions.version"))
+    previous_version: Mapped[int | None] = mapped_column(ForeignKey("model_versions.version"))
+    action: Mapped[str] = mapped_column(String(16))
+    moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(200))

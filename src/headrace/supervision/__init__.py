@@ -24,6 +24,7 @@ from headrace.supervision.models import (
     WeightedMajorityVote,
     choose_label_model,
 )
+from headrace.supervision.slicing import SlicingFunction, apply_slices, collect_slices, slicing_function
 from headrace.supervision.synthetic import SyntheticLabels, make_label_matrix
 
 __all__ = [
@@ -41,16 +42,20 @@ __all__ = [
     "MajorityVote",
     "MatrixCompletion",
     "Row",
+    "SlicingFunction",
     "SyntheticLabels",
     "Triplet",
     "WeightedMajorityVote",
     "apply_lfs",
+    "apply_slices",
     "check_label_matrix",
     "choose_label_model",
     "collect_lfs",
+    "collect_slices",
     "keyword_lf",
     "labeling_function",
     "lf_summary",
     "make_label_matrix",
     "regex_lf",
+    "slicing_function",
 ]
