@@ -16,8 +16,6 @@ from headrace.train.fit import (
     ExpandedRows,
     TrainingSet,
     expand_rows,
-    expand_soft_labels,
-    fit_pipeline,
     soft_class_weights,
 )
 from headrace.train.imbalance import IMBALANCE_EXTRA, smote_oversample
@@ -50,9 +48,7 @@ __all__ = [
     "evaluate_predictions",
     "evaluate_slices",
     "expand_rows",
-    "expand_soft_labels",
     "expected_calibration_error",
-    "fit_pipeline",
     "reliability_curve",
     "score",
     "search_model",

@@ -26,11 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from headrace.errors import TrainingError
-from headrace.project.config import FeaturesConfig
-from headrace.train.features import build_featurizer
 from headrace.train.types import FloatArray, IntArray, Matrix
 
 __all__ = [
@@ -39,8 +36,6 @@ __all__ = [
     "TrainingSet",
     "check_training_labels",
     "expand_rows",
-    "expand_soft_labels",
-    "fit_pipeline",
     "soft_class_weights",
 ]
 
@@ -140,16 +135,6 @@ def expand_rows(
     )
 
 
-def expand_soft_labels(frame: pd.DataFrame, probs: FloatArray) -> tuple[pd.DataFrame, IntArray, FloatArray]:
-    """Repeat each row once per class, labeled with that class and weighted by its probability."""
-    n, k = probs.shape
-    expanded = frame.iloc[np.repeat(np.arange(n), k)].reset_index(drop=True)
-    labels = np.tile(np.arange(k), n)
-    weights = probs.reshape(-1)
-    keep = weights > 0
-    return expanded.loc[keep].reset_index(drop=True), labels[keep], weights[keep]
-
-
 def check_training_labels(training: TrainingSet, *, cardinality: int) -> None:
     """Fail unless the labels are ``(n, k)`` distributions covering at least two classes."""
     probs = training.probs
@@ -172,21 +157,3 @@ def check_training_labels(training: TrainingSet, *, cardinality: int) -> None:
             f"no training row has any probability of class(es) {absent}; a model cannot learn "
             "a class it never sees: add rows (or LFs) for it"
         )
-
-
-def fit_pipeline(training: TrainingSet, features: FeaturesConfig, *, cardinality: int, seed: int) -> Pipeline:
-    """Fit the schema's featurizer + a fixed logistic regression on soft labels (no search).
-
-    The quick path; :func:`headrace.train.search_model` chooses the family and its
-    hyper-parameters instead.
-    """
-    from headrace.train.families import FAMILIES
-
-    check_training_labels(training, cardinality=cardinality)
-    featurizer = build_featurizer(features, training.frame)
-    X = featurizer.fit_transform(training.frame, training.hard_labels)
-    rows = expand_rows(X, training.probs, balanced=True)
-    family = FAMILIES["logistic"]
-    model = family.build({"C": 4.0}, seed=seed, class_weight=rows.class_weight)
-    family.fit(model, rows.X, rows.y, sample_weight=rows.weight)
-    return Pipeline([("features", featurizer), ("model", model)])
