@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["allocate", "split", "write_csv"]
+__all__ = ["allocate", "split", "write_csv", "write_example"]
 
 
 def allocate(counts: dict[str, int], n: int) -> dict[str, int]:
@@ -65,3 +65,25 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         quoting=csv.QUOTE_MINIMAL,
         lineterminator="\n",
     )
+
+
+def write_example(
+    out: Path,
+    dev: pd.DataFrame,
+    test: pd.DataFrame,
+    pool: pd.DataFrame,
+    *,
+    columns: list[str],
+    id_column: str,
+    pool_file: str,
+) -> None:
+    """Write the pool (labels withheld), gold dev/test and the pool's withheld labels."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(pool[columns], out / pool_file)
+    write_csv(dev[[*columns, "label"]], out / "gold_dev.csv")
+    write_csv(test[[*columns, "label"]], out / "gold_test.csv")
+    write_csv(pool[[id_column, "label"]], out / "pool_labels.csv")
+    for name, frame in (("gold_dev", dev), ("gold_test", test), (f"{pool_file} (pool)", pool)):
+        dist = frame["label"].value_counts().sort_index().to_dict()
+        print(f"{name:>20}: {len(frame):5d} rows  {dist}")
+    print(f"wrote {out}")

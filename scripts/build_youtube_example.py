@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from _example_split import split, write_csv  # run as a script: scripts/ is on sys.path
+from _example_split import split, write_example  # run as a script: scripts/ is on sys.path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RAW = REPO_ROOT.parent / "shared" / "data" / "raw" / "youtube_spam"
@@ -96,17 +96,9 @@ def main(argv: list[str] | None = None) -> int:
 
     dev, test, pool = split(data, N_DEV, N_TEST, args.seed)
 
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(pool[FEATURE_COLUMNS], out / "comments.csv")
-    write_csv(dev[[*FEATURE_COLUMNS, "label"]], out / "gold_dev.csv")
-    write_csv(test[[*FEATURE_COLUMNS, "label"]], out / "gold_test.csv")
-    write_csv(pool[["comment_id", "label"]], out / "pool_labels.csv")
-
-    for name, frame in (("gold_dev", dev), ("gold_test", test), ("comments (pool)", pool)):
-        dist = frame["label"].value_counts().sort_index().to_dict()
-        print(f"{name:>16}: {len(frame):5d} rows  {dist}")
-    print(f"wrote {out}")
+    write_example(
+        args.out, dev, test, pool, columns=FEATURE_COLUMNS, id_column="comment_id", pool_file="comments.csv"
+    )
     return 0
 
 
