@@ -217,3 +217,18 @@ def test_the_engine_setting_changes_where_lfs_run_not_the_result(tmp_path: Path)
             matrices.append(store.runs.get(label_run).outputs["label_matrix"])
     assert matrices[0] == matrices[1]  # content-addressed: the same matrix, byte for byte
     assert results[0].test == results[1].test
+
+
+def test_a_missing_slices_file_names_the_setting(example: Path) -> None:
+    (example / "slices.py").unlink()
+
+    with pytest.raises(DataError, match=r"slices: .*slices\.py not found \(set slices: to a Python file"):
+        run_project(example)
+
+
+def test_gold_train_labels_for_other_rows_are_refused(example: Path) -> None:
+    labels = example / "data" / "pool_labels.csv"
+    labels.write_text("comment_id,label\nnot-a-pool-id,spam\n")
+
+    with pytest.raises(DataError, match=r"data\.gold\.train: none of its ids are in the unlabeled pool"):
+        run_project(example)
