@@ -128,3 +128,12 @@ def test_an_unreachable_database_is_a_store_error(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="cannot open the metadata database at"):
         open_database(url)
+
+
+def test_a_store_with_two_schema_revisions_is_refused(url: str, raw: Engine) -> None:
+    with raw.begin() as connection:
+        connection.execute(text("CREATE TABLE headrace_schema_version (version_num VARCHAR(32) NOT NULL)"))
+        connection.execute(text("INSERT INTO headrace_schema_version VALUES ('0001'), ('0002')"))
+
+    with pytest.raises(SchemaVersionError, match=r"several schema revisions \['0001', '0002'\]"):
+        open_database(url)

@@ -3,6 +3,8 @@ score it on gold test (overall and per slice), and train the gold-label referenc
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +98,23 @@ def _search_and_package(
     )
 
 
+def _run_search_stage(
+    ctx: PipelineContext,
+    kind: str,
+    inputs: dict[str, str],
+    data: IngestOutput,
+    compute: Callable[[ActiveRun], None],
+) -> TrainedModel:
+    def detail(record: RunRecord, _cached: bool) -> dict[str, Any]:
+        return {"train_rows": record.metrics["train_rows"], "family": record.metrics["family"]}
+
+    record = ctx.run_stage(
+        kind, inputs=inputs, params=_search_params(ctx, data), compute=compute, detail=detail
+    )
+    search: dict[str, Any] = json.loads(ctx.store.objects.read_bytes(record.outputs["search"]))
+    return TrainedModel(record.outputs["model"], record.id, record.metrics["train_rows"], search)
+
+
 def _search_params(ctx: PipelineContext, data: IngestOutput) -> dict[str, Any]:
     config = ctx.project.config
     return {
@@ -130,14 +149,7 @@ def train(
         _search_and_package(ctx, run, table.filter(keep), labels.probs[keep], data, lineage)
         run.metrics["dropped_uncovered"] = int((~keep).sum())
 
-    def detail(record: RunRecord, _cached: bool) -> dict[str, Any]:
-        return {"train_rows": record.metrics["train_rows"], "family": record.metrics["family"]}
-
-    record = ctx.run_stage(
-        "train", inputs=inputs, params=_search_params(ctx, data), compute=compute, detail=detail
-    )
-    search = _load_json(ctx, record.outputs["search"])
-    return TrainedModel(record.outputs["model"], record.id, record.metrics["train_rows"], search)
+    return _run_search_stage(ctx, "train", inputs, data, compute)
 
 
 def train_reference(ctx: PipelineContext, data: IngestOutput) -> TrainedModel | None:
@@ -161,14 +173,7 @@ def train_reference(ctx: PipelineContext, data: IngestOutput) -> TrainedModel | 
             ctx, run, rows, probs, data, {"snapshot": data.unlabeled.id, "gold_train": gold_train.id}
         )
 
-    def detail(record: RunRecord, _cached: bool) -> dict[str, Any]:
-        return {"train_rows": record.metrics["train_rows"], "family": record.metrics["family"]}
-
-    record = ctx.run_stage(
-        "reference", inputs=inputs, params=_search_params(ctx, data), compute=compute, detail=detail
-    )
-    search = _load_json(ctx, record.outputs["search"])
-    return TrainedModel(record.outputs["model"], record.id, record.metrics["train_rows"], search)
+    return _run_search_stage(ctx, "reference", inputs, data, compute)
 
 
 def evaluate(
@@ -231,10 +236,3 @@ def _join_gold(pool: Snapshot, gold: Snapshot, id_column: str) -> tuple[pa.Table
         raise DataError(f"data.gold.train: none of its ids are in the unlabeled pool (by {id_column!r})")
     rows = pool.table.filter(keep)
     return rows, np.array([labels[i] for i in rows.column(id_column).to_pylist()], dtype=np.int64)
-
-
-def _load_json(ctx: PipelineContext, object_id: str) -> dict[str, Any]:
-    import json
-
-    loaded: dict[str, Any] = json.loads(ctx.store.objects.read_bytes(object_id))
-    return loaded

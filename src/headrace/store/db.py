@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from headrace.errors import SchemaVersionError, StoreError
@@ -85,12 +85,18 @@ def open_database(url: str, *, upgrade: bool = True) -> Engine:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """Return the schema revision stamped in the database, or ``None`` when unstamped."""
-    from alembic.runtime.migration import MigrationContext
+    """Return the schema revision stamped in the database, or ``None`` when unstamped.
 
+    Read with plain SQL: importing Alembic costs ~0.15 s, paid only when a store
+    actually needs upgrading.
+    """
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    if len(rows) > 1:
+        raise SchemaVersionError(f"the store has several schema revisions {rows}; it is damaged")
+    return rows[0] if rows else None
 
 
 def _upgrade(engine: Engine) -> None:

@@ -36,7 +36,6 @@ from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize
 
 from headrace.supervision.matrix import check_label_matrix
 from headrace.supervision.models.base import FloatArray, IntArray, check_class_balance, check_fitted
@@ -182,6 +181,8 @@ def _complete_inverse(
         residual = (inverse + z @ z.T) * mask
         return float(np.sum(residual**2)) / scale, (4.0 * residual @ z).ravel() / scale
 
+    from scipy import optimize  # only when fitting: the import is slow
+
     result = optimize.minimize(loss, z0.ravel(), jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
     return np.asarray(result.x.reshape(d, k), dtype=np.float64)
 
@@ -219,6 +220,8 @@ def _factor(
 
     x0 = start.ravel() if not learn_prior else np.concatenate([start.ravel(), np.log(prior)])
     bounds = [(0.0, 1.0)] * (d * k) + ([(-10.0, 10.0)] * k if learn_prior else [])
+    from scipy import optimize  # only when fitting: the import is slow
+
     result = optimize.minimize(
         loss, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": max_iter}
     )
