@@ -13,6 +13,7 @@ from headrace import __version__
 from headrace.cli.project_cmds import init, run
 from headrace.cli.registry_cmds import export, history, lineage, models, promote, rollback
 from headrace.cli.runs_cmds import runs
+from headrace.cli.serve_cmds import serve
 from headrace.cli.supervision_cmds import lfs
 
 __all__ = ["main"]
@@ -24,5 +25,5 @@ def main() -> None:
     """headrace: from raw, mostly unlabeled data to a monitored production model."""
 
 
-for _command in (init, run, lfs, lineage, runs, models, promote, rollback, history, export):
+for _command in (init, run, lfs, lineage, runs, models, promote, rollback, history, export, serve):
     main.add_command(_command)

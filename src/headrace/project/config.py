@@ -18,6 +18,9 @@ __all__ = [
     "ImbalanceConfig",
     "ProjectConfig",
     "SearchConfig",
+    "ServeBatchConfig",
+    "ServeConfig",
+    "ServeLogConfig",
     "SupervisionConfig",
     "TaskConfig",
     "TrainConfig",
@@ -141,6 +144,44 @@ class EngineConfig(_Strict):
     address: str | None = Field(default=None, description="dask scheduler, e.g. tcp://host:8786")
 
 
+class ServeBatchConfig(_Strict):
+    """Adaptive micro-batching: concurrent requests share one model call."""
+
+    max_size: int = Field(default=64, ge=1, description="rows per model call at most")
+    max_latency_ms: float = Field(
+        default=2.0, ge=0, description="how long the first waiting request may wait for others"
+    )
+    max_queue_rows: int = Field(
+        default=4096, ge=1, description="rows waiting at most; beyond, answer 503 with Retry-After"
+    )
+
+
+class ServeLogConfig(_Strict):
+    """The prediction log: batched Parquet files in the store, by model and date."""
+
+    enabled: bool = True
+    flush_rows: int = Field(default=10_000, ge=1, description="write a file once this many rows wait")
+    flush_interval_s: float = Field(
+        default=1.0, gt=0, description="write waiting rows at least this often (what a crash can lose)"
+    )
+
+
+class ServeConfig(_Strict):
+    """``headrace serve``: which model, request limits, batching, logging and auth."""
+
+    model: str = Field(default="production", min_length=1, description="alias or version to serve")
+    batch: ServeBatchConfig = Field(default_factory=ServeBatchConfig)
+    log: ServeLogConfig = Field(default_factory=ServeLogConfig)
+    max_body_bytes: int = Field(default=10_000_000, ge=1, description="larger bodies get 413")
+    max_rows: int = Field(default=10_000, ge=1, description="rows per request at most; more get 413")
+    reload_interval_s: float = Field(
+        default=2.0, gt=0, description="how often a served alias is checked for promotion or rollback"
+    )
+    require_key_for_predict: bool = Field(
+        default=False, description="predict also needs HEADRACE_API_KEY (state-changing endpoints always do)"
+    )
+
+
 class ProjectConfig(_Strict):
     """The whole project file."""
 
@@ -151,3 +192,4 @@ class ProjectConfig(_Strict):
     slices: str | None = Field(default=None, description="Python file defining slicing functions")
     train: TrainConfig = Field(default_factory=TrainConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)

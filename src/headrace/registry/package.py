@@ -110,7 +110,14 @@ class ModelPackage:
         >>> package.predict(pa.table({"content": ["check out my channel"]}))  # doctest: +SKIP
         array([1])
         """
-        probs = self.predict_proba(table)
+        return self.decide(self.predict_proba(table))
+
+    def decide(self, probs: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        """Class index per row of ``probs`` (from :meth:`predict_proba`), by the rule of :meth:`predict`.
+
+        Lets a caller that needs both the probabilities and the labels (serving) run
+        the model once.
+        """
         if self.threshold is not None:
             return np.asarray(probs[:, 1] > self.threshold, dtype=np.int64)
         return np.asarray(np.argmax(probs, axis=1), dtype=np.int64)

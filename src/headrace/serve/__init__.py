@@ -1,0 +1,19 @@
+"""Serving a registered model: online over HTTP with adaptive batching, and in batch.
+
+Both paths conform their input to the model's :class:`InputSchema` and predict
+through :class:`ServedModel`, so a row gets the same answer either way.
+"""
+
+from headrace.serve.predictor import Predictions, ServedModel, load_served_model, probability_column
+from headrace.serve.schema import FieldSpec, InputSchema, RowProblem, RowValidationError
+
+__all__ = [
+    "FieldSpec",
+    "InputSchema",
+    "Predictions",
+    "RowProblem",
+    "RowValidationError",
+    "ServedModel",
+    "load_served_model",
+    "probability_column",
+]
