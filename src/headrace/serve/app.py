@@ -168,8 +168,9 @@ class PredictionServer:
             if log is not None:
                 await asyncio.to_thread(log.close)
 
-    def _swapped(self, model: ServedModel) -> None:
-        self.metrics.model_swaps.inc()
+    def _swapped(self, model: ServedModel, replaced: bool) -> None:
+        if replaced:
+            self.metrics.model_swaps.inc()
         self.metrics.model_version.set(model.version_number or 0)
 
     def _batched(self, stats: BatchStats) -> None:

@@ -38,7 +38,8 @@ class ModelSlot:
     reload_interval_s : float
         How often an alias is checked.
     on_swap : callable, optional
-        Called with the new model after each swap (metrics).
+        Called with the new model after it is installed, and whether it replaced
+        another (``False`` for the first load) — for metrics.
     """
 
     def __init__(
@@ -47,7 +48,7 @@ class ModelSlot:
         ref: str,
         *,
         reload_interval_s: float = 2.0,
-        on_swap: Callable[[ServedModel], None] | None = None,
+        on_swap: Callable[[ServedModel, bool], None] | None = None,
     ) -> None:
         self.store = store
         self.ref = ref
@@ -115,4 +116,4 @@ class ModelSlot:
         if swap and previous is not None:
             logger.info("now serving model v%s (%s)", model.version_number, model.model_id[:12])
         if swap and self._on_swap is not None:
-            self._on_swap(model)
+            self._on_swap(model, previous is not None)
