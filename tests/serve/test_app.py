@@ -216,3 +216,25 @@ def test_a_fixed_version_is_never_swapped(store: Store) -> None:
         time.sleep(0.3)
 
         assert client.get("/v1/model").json()["version"] == 1
+
+
+def test_feedback_is_recorded_with_the_key_and_checked_against_the_classes(
+    client: TestClient, store: Store
+) -> None:
+    request_id = client.post("/v1/predict", json={"rows": [ROW]}).json()["predictions"][0]["request_id"]
+    body = {"labels": [{"request_id": request_id, "label": "spam"}]}
+
+    assert client.post("/v1/feedback", json=body).status_code == 401
+    recorded = client.post("/v1/feedback", json=body, headers={"X-API-Key": KEY})
+    unknown = client.post(
+        "/v1/feedback", json={"labels": [{"request_id": "x", "label": "eggs"}]}, headers={"X-API-Key": KEY}
+    )
+    shapeless = client.post("/v1/feedback", json={"labels": [{"label": "ham"}]}, headers={"X-API-Key": KEY})
+
+    assert recorded.json() == {"recorded": 1}
+    assert unknown.status_code == 422
+    assert "'eggs', which is not a class" in unknown.json()["error"]
+    assert shapeless.status_code == 422
+    assert "labels[0].request_id must be a string" in shapeless.json()["error"]
+    files = list((store.root / "feedback").glob("*.parquet"))
+    assert len(files) == 1

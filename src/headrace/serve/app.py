@@ -7,6 +7,7 @@ Routes
 ``GET /v1/model``           the served model: version, aliases, input schema, classes,
                             metrics, lineage ids
 ``POST /v1/model/reload``   check the alias now (API key)
+``POST /v1/feedback``       ground truth for logged predictions, by request id (API key)
 ``GET /healthz``            the process answers
 ``GET /readyz``             a model is loaded and the batcher runs
 ``GET /metrics``            Prometheus
@@ -30,6 +31,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -38,9 +40,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from headrace.errors import DataError
 from headrace.project.config import ServeConfig
 from headrace.serve.auth import ApiKey
 from headrace.serve.batcher import BatchStats, MicroBatcher, PredictionFailed, Saturated
+from headrace.serve.feedback import FEEDBACK_DIRNAME, record_feedback
 from headrace.serve.metrics import ServerMetrics
 from headrace.serve.openapi import openapi_document
 from headrace.serve.predictor import ServedModel
@@ -125,6 +129,7 @@ class PredictionServer:
                     Route("/v1/predict", self.predict, methods=["POST"]),
                     Route("/v1/model", self.model, methods=["GET"]),
                     Route("/v1/model/reload", self.reload, methods=["POST"]),
+                    Route("/v1/feedback", self.feedback, methods=["POST"]),
                     Route("/healthz", self.healthz, methods=["GET"]),
                     Route("/readyz", self.readyz, methods=["GET"]),
                     Route("/metrics", self.prometheus, methods=["GET"]),
@@ -248,6 +253,32 @@ class PredictionServer:
         payload["model"] = None if current is None else current.describe()
         return _json(payload)
 
+    async def feedback(self, request: Request) -> Response:
+        try:
+            self._check_key(request)
+            current = self.slot.current
+            if current is None:
+                raise _ClientError(503, "no model is loaded yet", headers={"Retry-After": "1"})
+            payload = _parse_json(await self._read_body(request))
+            labels = payload.get("labels") if isinstance(payload, dict) else None
+            if not isinstance(labels, list) or not labels or not all(isinstance(r, dict) for r in labels):
+                raise _ClientError(
+                    422, 'the body must be {"labels": [{"request_id": "...", "label": "<class>"}, ...]}'
+                )
+            table = _feedback_table(labels)
+            result = await asyncio.to_thread(
+                record_feedback,
+                self.store.root / FEEDBACK_DIRNAME,
+                table,
+                current.package.classes,
+                source="feedback",
+            )
+        except _ClientError as exc:
+            return _error(exc)
+        except DataError as exc:
+            return _error(_ClientError(422, str(exc)))
+        return _json({"recorded": result.rows})
+
     async def healthz(self, request: Request) -> Response:
         return _json({"status": "ok"})
 
@@ -294,6 +325,16 @@ class PredictionServer:
         return b"".join(chunks)
 
 
+def _feedback_table(labels: list[dict[str, Any]]) -> pa.Table:
+    for index, row in enumerate(labels):
+        for name in ("request_id", "label"):
+            if not isinstance(row.get(name), str):
+                raise _ClientError(422, f"labels[{index}].{name} must be a string, got {row.get(name)!r}")
+    return pa.table(
+        {"request_id": [row["request_id"] for row in labels], "label": [row["label"] for row in labels]}
+    )
+
+
 def _parse_json(body: bytes) -> Any:
     if not body:
         raise _ClientError(400, 'empty body: send a JSON object {"rows": [...]}')
@@ -306,7 +347,9 @@ def _parse_json(body: bytes) -> Any:
 class _MetricsMiddleware:
     """Counts and times every HTTP request by route and status (pure ASGI: no per-request task)."""
 
-    _ROUTES = frozenset({"/v1/predict", "/v1/model", "/v1/model/reload", "/healthz", "/readyz", "/metrics"})
+    _ROUTES = frozenset(
+        {"/v1/predict", "/v1/model", "/v1/model/reload", "/v1/feedback", "/healthz", "/readyz", "/metrics"}
+    )
 
     def __init__(self, app: ASGIApp, metrics: ServerMetrics) -> None:
         self.app = app

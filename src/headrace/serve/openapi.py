@@ -72,6 +72,17 @@ def openapi_document(model: ServedModel | None) -> dict[str, Any]:
                     "responses": {"200": json_ok, "401": _error_response("Missing or wrong API key")},
                 }
             },
+            "/v1/feedback": {
+                "post": {
+                    "summary": "Ground truth for logged predictions: {labels: [{request_id, label}]} (API key)",
+                    "security": [{"bearer": []}, {"apiKey": []}],
+                    "responses": {
+                        "200": json_ok,
+                        "401": _error_response("Missing or wrong API key"),
+                        "422": _error_response("A row without request_id or with an unknown label"),
+                    },
+                }
+            },
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": json_ok}}},
             "/readyz": {
                 "get": {
