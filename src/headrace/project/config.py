@@ -16,6 +16,8 @@ __all__ = [
     "FeaturesConfig",
     "GoldConfig",
     "ImbalanceConfig",
+    "MonitorConfig",
+    "MonitorThresholds",
     "ProjectConfig",
     "SearchConfig",
     "ServeBatchConfig",
@@ -182,6 +184,47 @@ class ServeConfig(_Strict):
     )
 
 
+class MonitorThresholds(_Strict):
+    """When ``headrace monitor --check`` fails (and posts an alert); ``None`` turns a check off."""
+
+    drift_share: float | None = Field(
+        default=0.5, ge=0, le=1, description="share of drifted feature columns that is a breach"
+    )
+    multivariate_drift: bool = Field(
+        default=True, description="a multivariate (domain classifier) drift is a breach"
+    )
+    prediction_drift: bool = Field(default=True, description="drift of the model's outputs is a breach")
+    min_estimated_accuracy: float | None = Field(
+        default=None, ge=0, le=1, description="label-free accuracy estimate below this is a breach"
+    )
+    max_accuracy_drop: float | None = Field(
+        default=0.05, ge=0, le=1, description="estimated accuracy this far below the model's test accuracy"
+    )
+    min_realized_accuracy: float | None = Field(
+        default=None, ge=0, le=1, description="accuracy on rows with ground truth below this is a breach"
+    )
+    max_lf_coverage_change: float | None = Field(
+        default=0.2, ge=0, le=1, description="an LF's coverage moving this much (absolute) is a breach"
+    )
+
+
+class MonitorConfig(_Strict):
+    """``headrace monitor``: windows over the prediction log, thresholds and where alerts go."""
+
+    window: str = Field(
+        default="1d",
+        pattern=r"^(\d+(s|m|h|d)|\d+ rows)$",
+        description="a time window (30m, 1h, 1d) or a count window (10000 rows)",
+    )
+    min_rows: int = Field(
+        default=100, ge=1, description="windows with fewer rows are reported but not checked"
+    )
+    thresholds: MonitorThresholds = Field(default_factory=MonitorThresholds)
+    webhook: str | None = Field(
+        default=None, pattern=r"^https?://", description="URL that receives a JSON POST on a breach"
+    )
+
+
 class ProjectConfig(_Strict):
     """The whole project file."""
 
@@ -193,3 +236,4 @@ class ProjectConfig(_Strict):
     train: TrainConfig = Field(default_factory=TrainConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
+    monitor: MonitorConfig = Field(default_factory=MonitorConfig)
