@@ -6,24 +6,15 @@ Plotly's JavaScript is inlined once, so the file opens with no network.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from headrace.html_report import atomic_write, figure_html, page, table_html, unchanged
 from headrace.store import hash_json
 
 __all__ = ["write_report"]
-
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
-h1{margin-bottom:.2rem} .muted{color:#666} table{border-collapse:collapse;font-size:.9rem}
-th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:right}
-th:first-child,td:first-child{text-align:left} section{margin:2rem 0}
-.kpi{display:inline-block;margin-right:2rem} .kpi b{font-size:1.6rem;display:block}
-"""
 
 
 def write_report(
@@ -59,11 +50,9 @@ def write_report(
             gold_reference,
         ]
     )
-    marker = f'<meta name="headrace-report" content="{key}">'
-    if _starts_with(path, marker):
+    if unchanged(path, key):
         return path
     import plotly.graph_objects as go
-    from plotly.offline import get_plotlyjs
 
     parts = [
         f"<h1>headrace · {html.escape(project)}</h1>",
@@ -88,7 +77,7 @@ def write_report(
         )
         confusion.update_layout(title="Confusion matrix (gold test)", height=380, width=480)
         confusion.update_yaxes(autorange="reversed")
-        parts.append(_figure(confusion))
+        parts.append(figure_html(confusion))
     bars = go.Figure()
     for column in ("coverage", "overlaps", "conflicts"):
         bars.add_bar(name=column, x=list(summary.index), y=summary[column].tolist())
@@ -98,7 +87,7 @@ def write_report(
         height=420,
         yaxis_tickformat=".0%",
     )
-    parts.append(f"<section><h2>Labeling functions</h2>{_figure(bars)}{_table(summary)}</section>")
+    parts.append(f"<section><h2>Labeling functions</h2>{figure_html(bars)}{table_html(summary)}</section>")
     if failures:
         rows = [
             {"lf": name, "row": example["row"], "error": example["error"]}
@@ -107,7 +96,7 @@ def write_report(
         ]
         parts.append(
             "<section><h2>LF failures (abstained; first examples)</h2>"
-            f"{_table(pd.DataFrame(rows).set_index('lf'))}</section>"
+            f"{table_html(pd.DataFrame(rows).set_index('lf'))}</section>"
         )
     chosen = html.escape(str(label_model.get("label_model")))
     dev = label_model.get("dev_accuracy") or {}
@@ -124,13 +113,8 @@ def write_report(
         parts.append(_gap(gold_reference))
     if search is not None:
         parts.append(_search(search))
-    parts.append(f"<section><h2>Stages</h2>{_table(pd.DataFrame(stages).set_index('stage'))}</section>")
-    document = (
-        f"<!doctype html><html><head>{marker}<meta charset=utf-8>"
-        f"<title>headrace report · {html.escape(project)}</title><style>{_STYLE}</style>"
-        f"<script>{get_plotlyjs()}</script></head><body>{''.join(parts)}</body></html>"
-    )
-    _atomic_write(path, document)
+    parts.append(f"<section><h2>Stages</h2>{table_html(pd.DataFrame(stages).set_index('stage'))}</section>")
+    atomic_write(path, page(f"headrace report · {project}", parts, key=key))
     return path
 
 
@@ -161,8 +145,8 @@ def _calibration(evaluation: dict[str, Any]) -> str:
         {"metric": name, "value": evaluation[name], "95% low": ci["low"], "95% high": ci["high"]}
         for name, ci in intervals.items()
     ]
-    table = _table(pd.DataFrame(rows).set_index("metric")) if rows else ""
-    return f"<section><h2>Calibration and confidence intervals</h2>{_figure(figure)}{table}</section>"
+    table = table_html(pd.DataFrame(rows).set_index("metric")) if rows else ""
+    return f"<section><h2>Calibration and confidence intervals</h2>{figure_html(figure)}{table}</section>"
 
 
 def _slices(slices: dict[str, Any]) -> str:
@@ -176,7 +160,9 @@ def _slices(slices: dict[str, Any]) -> str:
         }
         for name, scores in slices.items()
     ]
-    return f"<section><h2>Slices (gold test)</h2>{_table(pd.DataFrame(rows).set_index('slice'))}</section>"
+    return (
+        f"<section><h2>Slices (gold test)</h2>{table_html(pd.DataFrame(rows).set_index('slice'))}</section>"
+    )
 
 
 def _gap(reference: dict[str, Any]) -> str:
@@ -193,7 +179,7 @@ def _gap(reference: dict[str, Any]) -> str:
         "<section><h2>Weak supervision vs gold labels</h2>"
         f"<p>The same search trained on {reference['train_rows']} hand-labeled pool rows "
         f"(best family: {html.escape(str(reference['family']))}).</p>"
-        f"{_table(pd.DataFrame(rows).set_index('metric'))}</section>"
+        f"{table_html(pd.DataFrame(rows).set_index('metric'))}</section>"
     )
 
 
@@ -214,52 +200,15 @@ def _search(search: dict[str, Any]) -> str:
     history.update_layout(
         title=f"Search history: dev {search['metric']} per trial", xaxis_title="trial", height=380
     )
-    parts = [_figure(history)]
+    parts = [figure_html(history)]
     if search.get("importances"):
         names = sorted(search["importances"], key=search["importances"].get)
         importance = go.Figure(go.Bar(x=[search["importances"][n] for n in names], y=names, orientation="h"))
         importance.update_layout(title=f"Parameter importance ({search['family']})", height=320)
-        parts.append(_figure(importance))
+        parts.append(figure_html(importance))
     summary = (
         f"<p>best: <b>{html.escape(search['family'])}</b> {html.escape(str(search['params']))} · "
         f"dev {search['metric']} {search['dev_score']:.3f} · threshold {search['threshold']} · "
         f"{search['n_trials']} trials ({search['n_pruned']} pruned) in {search['wall_seconds']:.1f}s</p>"
     )
     return f"<section><h2>Model search</h2>{summary}{''.join(parts)}</section>"
-
-
-def _starts_with(path: Path, marker: str) -> bool:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return marker in handle.read(len(marker) + 64)
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
-def _figure(figure: Any) -> str:
-    return str(figure.to_html(full_html=False, include_plotlyjs=False))
-
-
-def _table(frame: pd.DataFrame) -> str:
-    def cell(value: Any) -> str:
-        if isinstance(value, float):
-            return "" if pd.isna(value) else f"{value:.3f}"
-        return html.escape(str(value))
-
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [frame.index.name or "", *frame.columns])
-    body = "".join(
-        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in [index, *row]) + "</tr>"
-        for index, row in zip(frame.index, frame.itertuples(index=False), strict=True)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
