@@ -3,9 +3,13 @@
 The label model gives, for each logged row, a distribution over the true class from
 the LF votes on that row. The served model's expected accuracy is then the mean
 probability the label model puts on the predicted class, and expected TP/FP/FN give
-an F1 estimate. The confidence interval is a bootstrap over rows: it covers the
-sampling noise of the window, not the label model's own error (which the simulated
-stream in ``benchmarks/label_free.py`` measures).
+an F1 estimate. Where no LF votes, the label model knows only the class balance; the
+served model's own probabilities stand in there (confidence-based estimation).
+
+The confidence interval is a bootstrap over rows: it covers the sampling noise of the
+window, not the label model's own error, which ``benchmarks/label_free.py`` measures
+on a simulated stream (it tracks a domain shift closely, and overestimates accuracy
+when inputs are disguised so that the LFs and the model fail together).
 
 LF votes on logged rows are cached per LF and per set of rows (request ids are
 unique, so a closed window's rows never change): rerunning the monitor applies only
@@ -153,6 +157,7 @@ def estimate_performance(
     *,
     lf_names: Sequence[str],
     positive: int | None = 1,
+    model_probabilities: npt.NDArray[np.float64] | None = None,
     unavailable: Sequence[str] = (),
     bootstrap: int = 200,
     seed: int = 0,
@@ -169,6 +174,10 @@ def estimate_performance(
         The fitted label model of the served model's training run.
     positive : int or None
         Class whose F1 is estimated (binary tasks); ``None`` skips F1.
+    model_probabilities : ndarray, shape (n, k), optional
+        The served model's own class probabilities. On rows no LF votes on, the label
+        model knows only the class balance; there the model's confidence stands in
+        (confidence-based estimation), which is right when the model is calibrated.
     bootstrap : int
         Resamples for the 95% intervals.
     """
@@ -176,6 +185,9 @@ def estimate_performance(
     if n == 0:
         return PerformanceEstimate(0, 0.0, float("nan"), (float("nan"), float("nan")), None, None)
     probs = np.asarray(label_model.predict_proba(votes), dtype=np.float64)
+    covered = (votes >= 0).any(axis=1) if votes.shape[1] else np.zeros(n, dtype=bool)
+    if model_probabilities is not None:
+        probs = np.where(covered[:, None], probs, np.asarray(model_probabilities, dtype=np.float64))
     correct = probs[np.arange(n), predicted]
     # Bootstrap over (at most 1,000) random blocks of rows rather than rows: the same
     # interval for i.i.d. rows, in memory that does not grow with the window.
@@ -205,7 +217,7 @@ def estimate_performance(
             f1_ci = (float(np.nanpercentile(boot, 2.5)), float(np.nanpercentile(boot, 97.5)))
     return PerformanceEstimate(
         rows=n,
-        covered=float(np.mean((votes >= 0).any(axis=1))) if votes.shape[1] else 0.0,
+        covered=float(np.mean(covered)),
         accuracy=float(correct.mean()),
         accuracy_ci=(float(np.percentile(accuracy_boot, 2.5)), float(np.percentile(accuracy_boot, 97.5))),
         f1=f1,
