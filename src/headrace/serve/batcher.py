@@ -2,9 +2,10 @@
 
 Requests wait in a bounded queue. One worker thread runs the model; while it is busy
 new requests pile up, and the next call takes all of them (up to ``max_size`` rows) —
-so batches grow with load by themselves. A request arriving at an idle server waits
-at most ``max_latency_ms`` for company. The event loop never runs the model, so it
-keeps accepting and answering while a batch computes.
+so batches grow with load by themselves. While requests arrive together, the oldest
+waiting one waits at most ``max_latency_ms`` for company; a lone client is answered at
+once. The event loop never runs the model, so it keeps accepting and answering while
+a batch computes.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class MicroBatcher:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._seconds_per_row = 1e-4
+        self._last_batch_requests = 1
 
     @property
     def queued_rows(self) -> int:
@@ -167,7 +169,10 @@ class MicroBatcher:
                 await self._wakeup.wait()
                 continue
             wait = self._pending[0].enqueued_at + self.max_latency_s - loop.time()
-            if self._queued_rows < self.max_size and wait > 0 and not self._closing:
+            # Waiting for company only pays when requests have been arriving together;
+            # a lone client (last batch was one request) is answered at once.
+            concurrent = self._last_batch_requests > 1 or len(self._pending) > 1
+            if concurrent and self._queued_rows < self.max_size and wait > 0 and not self._closing:
                 # Give concurrent callers a moment to join; a full batch ends the wait.
                 self._full.clear()
                 with contextlib.suppress(TimeoutError):
@@ -187,6 +192,7 @@ class MicroBatcher:
             return
         seconds = loop.time() - started
         rows = len(predictions)
+        self._last_batch_requests = len(batch)
         # A running estimate of cost per row, for the Retry-After of a full queue.
         self._seconds_per_row = 0.8 * self._seconds_per_row + 0.2 * (seconds / max(rows, 1))
         offset = 0
