@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from headrace import __version__
+from headrace.cli.predict_cmds import predict
 from headrace.cli.project_cmds import init, run
 from headrace.cli.registry_cmds import export, history, lineage, models, promote, rollback
 from headrace.cli.runs_cmds import runs
@@ -25,5 +26,18 @@ def main() -> None:
     """headrace: from raw, mostly unlabeled data to a monitored production model."""
 
 
-for _command in (init, run, lfs, lineage, runs, models, promote, rollback, history, export, serve):
+for _command in (
+    init,
+    run,
+    lfs,
+    lineage,
+    runs,
+    models,
+    promote,
+    rollback,
+    history,
+    export,
+    serve,
+    predict,
+):
     main.add_command(_command)

@@ -185,7 +185,7 @@ def estimate_performance(
     if n == 0:
         return PerformanceEstimate(0, 0.0, float("nan"), (float("nan"), float("nan")), None, None)
     probs = np.asarray(label_model.predict_proba(votes), dtype=np.float64)
-    covered = (votes >= 0).any(axis=1) if votes.shape[1] else np.zeros(n, dtype=bool)
+    covered = np.asarray((votes >= 0).any(axis=1), dtype=bool)
     if model_probabilities is not None:
         probs = np.where(covered[:, None], probs, np.asarray(model_probabilities, dtype=np.float64))
     correct = probs[np.arange(n), predicted]

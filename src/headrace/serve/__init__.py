@@ -4,10 +4,13 @@ Both paths conform their input to the model's :class:`InputSchema` and predict
 through :class:`ServedModel`, so a row gets the same answer either way.
 """
 
+from headrace.serve.batch import BatchPredictionResult, BatchProgress, predict_files
 from headrace.serve.predictor import Predictions, ServedModel, load_served_model, probability_column
 from headrace.serve.schema import FieldSpec, InputSchema, RowProblem, RowValidationError
 
 __all__ = [
+    "BatchPredictionResult",
+    "BatchProgress",
     "FieldSpec",
     "InputSchema",
     "Predictions",
@@ -15,5 +18,6 @@ __all__ = [
     "RowValidationError",
     "ServedModel",
     "load_served_model",
+    "predict_files",
     "probability_column",
 ]

@@ -74,7 +74,7 @@ def openapi_document(model: ServedModel | None) -> dict[str, Any]:
             },
             "/v1/feedback": {
                 "post": {
-                    "summary": "Ground truth for logged predictions: {labels: [{request_id, label}]} (API key)",
+                    "summary": "Ground truth for logged predictions, by request id (API key)",
                     "security": [{"bearer": []}, {"apiKey": []}],
                     "responses": {
                         "200": json_ok,
