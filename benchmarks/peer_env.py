@@ -19,7 +19,7 @@ import sys
 import venv
 from pathlib import Path
 
-__all__ = ["PEERS", "peer_python", "run_in_peer"]
+__all__ = ["EVIDENTLY", "PEERS", "evidently_python", "peer_python", "run_in_peer"]
 
 ROOT = Path(__file__).resolve().parent / ".venvs"
 
@@ -55,3 +55,14 @@ def run_in_peer(name: str, script: Path, *args: str) -> subprocess.CompletedProc
     return subprocess.run(
         [str(peer_python(name)), str(script), *args], check=True, capture_output=True, text=True
     )
+
+
+#: Evidently 0.7 (the drift benchmark's peer) needs pandas < 3; it gets its own venv
+#: with no torch. Registered in ``PEERS`` so ``run_in_peer("evidently", …)`` works too.
+EVIDENTLY: list[list[str]] = [["evidently==0.7.23", "pandas<3", "pyarrow"]]
+PEERS["evidently"] = EVIDENTLY
+
+
+def evidently_python() -> Path:
+    """Return the Python of the Evidently 0.7 venv, creating and filling it if needed."""
+    return peer_python("evidently")

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.registry.builders import QUERY, make_package
 
 from headrace.errors import DataError
 from headrace.monitor.logdata import connect, list_windows, log_source, parse_window, read_log_rows
 from headrace.serve import ServedModel
 from headrace.serve.predlog import PredictionLog
+from tests.registry.builders import QUERY, make_package
 
 MODEL = ServedModel(make_package(), None, "test")
 ROWS = MODEL.schema.conform(QUERY)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from headrace import __version__
+from headrace.cli.monitor_cmds import feedback, monitor
 from headrace.cli.predict_cmds import predict
 from headrace.cli.project_cmds import init, run
 from headrace.cli.registry_cmds import export, history, lineage, models, promote, rollback
@@ -39,5 +40,7 @@ for _command in (
     export,
     serve,
     predict,
+    feedback,
+    monitor,
 ):
     main.add_command(_command)

@@ -27,7 +27,7 @@ from headrace.supervision import (
     collect_slices,
 )
 
-__all__ = ["MonitoredModel", "load_monitored_model"]
+__all__ = ["MonitoredModel", "find_reference_profile", "load_monitored_model"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +114,16 @@ def load_monitored_model(project: Project, store: Store, ref: str) -> MonitoredM
         slices=slices,
         missing_lfs=[name for name, lf in zip(lf_names, lfs, strict=True) if lf is None],
     )
+
+
+def find_reference_profile(store: Store, model_id: str) -> str | None:
+    """Object id of the reference profile built for model ``model_id`` (``None`` if never built).
+
+    The pipeline's ``profile`` stage reads the model and writes the profile, so the
+    profile is an output of a run that consumed the model.
+    """
+    for record in store.runs.consumers_of(model_id, kind="profile"):
+        profile_id = record.outputs.get("reference_profile")
+        if profile_id is not None and store.objects.exists(profile_id):
+            return profile_id
+    return None

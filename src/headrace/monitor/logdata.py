@@ -36,10 +36,10 @@ class LogWindow:
     last_row: int | None = None
 
     def where(self) -> str:
-        """SQL condition selecting the window's rows from :func:`log_source` (numbered rows)."""
+        """SQL condition selecting the window's rows of :func:`log_source` (aliased ``l``, numbered)."""
         if self.first_row is not None:
-            return f"row_number BETWEEN {self.first_row} AND {self.last_row}"
-        return f"logged_at >= '{self.start.isoformat()}' AND logged_at < '{self.end.isoformat()}'"
+            return f"l.row_number BETWEEN {self.first_row} AND {self.last_row}"
+        return f"l.logged_at >= '{self.start.isoformat()}' AND l.logged_at < '{self.end.isoformat()}'"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -79,20 +79,20 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
-def log_source(root: Path, model_id: str | None = None) -> str | None:
-    """SQL for the numbered log rows (of ``model_id``), oldest first; ``None`` when nothing is logged.
+def log_source(root: Path, model_id: str | None = None, *, numbered: bool = True) -> str | None:
+    """SQL for the log rows (of ``model_id``); ``None`` when nothing is logged.
 
-    ``row_number`` counts from 1 in ``logged_at`` order (ties by request id), which is
-    what count windows cut.
+    With ``numbered``, ``row_number`` counts rows from 1 in ``logged_at`` order (ties
+    by request id), which is what count windows cut; it costs a sort of the log.
     """
     folder = root if model_id is None else root / f"model={model_id}"
     if not folder.exists() or next(folder.rglob("*.parquet"), None) is None:
         return None
     pattern = str(folder / "**" / "*.parquet").replace("'", "''")
-    return (
-        "(SELECT *, row_number() OVER (ORDER BY logged_at, request_id) AS row_number "
-        f"FROM read_parquet('{pattern}', union_by_name = true, hive_partitioning = false))"
-    )
+    scan = f"read_parquet('{pattern}', union_by_name = true, hive_partitioning = false)"
+    if not numbered:
+        return scan
+    return f"(SELECT *, row_number() OVER (ORDER BY logged_at, request_id) AS row_number FROM {scan})"
 
 
 def list_windows(
@@ -127,13 +127,31 @@ def read_log_rows(
     *,
     where: str = "TRUE",
     classes: list[str] | None = None,
+    feedback: str | None = None,
+    max_rows: int | None = None,
+    seed: int = 0,
 ) -> pa.Table:
-    """The window's rows as Arrow: ``request_id``, ``logged_at``, ``label``, the input ``columns``
-    (flattened out of ``inputs``) and, with ``classes``, ``probability_<class>``."""
-    selected = ["request_id", "logged_at", "label"]
-    selected += [f'inputs."{c}" AS "{c}"' for c in columns]
-    selected += [f'probabilities."{c}" AS "probability_{c}"' for c in classes or []]
-    query = f"SELECT {', '.join(selected)} FROM {source} WHERE {where} ORDER BY row_number"
+    """The window's rows as Arrow, in logging order.
+
+    Columns: ``request_id``, ``logged_at``, ``label``, the input ``columns`` (flattened
+    out of ``inputs``), with ``classes`` one ``probability_<class>`` each, and with a
+    ``feedback`` source (:func:`headrace.serve.feedback.feedback_source`) ``true_label``
+    (null where no ground truth arrived). ``max_rows`` keeps a uniform sample of a
+    larger window (seeded), which bounds the memory of what reads rows in Python.
+    """
+    selected = ["l.request_id", "l.logged_at", "l.label"]
+    selected += [f'l.inputs."{c}" AS "{c}"' for c in columns]
+    selected += [f'l.probabilities."{c}" AS "probability_{c}"' for c in classes or []]
+    joined = f"{source} l"
+    if feedback is not None:
+        selected.append("f.true_label")
+        joined += f" LEFT JOIN {feedback} f ON f.request_id = l.request_id"
+    query = f"SELECT {', '.join(selected)}, l.row_number FROM {joined} WHERE {where}"
+    if max_rows is not None:
+        query = (
+            f"SELECT * FROM ({query}) USING SAMPLE reservoir({int(max_rows)} ROWS) REPEATABLE ({int(seed)})"
+        )
+    query = f"SELECT * EXCLUDE (row_number) FROM ({query}) ORDER BY row_number"
     try:
         return connection.sql(query).to_arrow_table()
     except duckdb.Error as exc:

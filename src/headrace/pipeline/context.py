@@ -27,6 +27,7 @@ STAGE_VERSIONS: dict[str, int] = {
     "label": 1,
     "label_model": 2,
     "train": 2,
+    "profile": 1,
     "reference": 1,
     "evaluate": 2,
     "evaluate_reference": 1,

@@ -8,6 +8,7 @@ from typing import Any
 
 from headrace.engines import Engine
 from headrace.pipeline.context import PipelineContext, ProgressReporter, StageOutcome
+from headrace.pipeline.profile import profile_model
 from headrace.pipeline.register import STAGING, register
 from headrace.pipeline.report import write_report
 from headrace.pipeline.session import pipeline_session
@@ -74,6 +75,7 @@ def run_project(
     with pipeline_session(root, "pipeline", progress=progress, engine=engine) as (ctx, run):
         supervision = supervise(ctx)
         model = train(ctx, supervision.data, supervision.labeling, supervision.labels)
+        profile_model(ctx, supervision.data, model)
         evaluation = evaluate(ctx, supervision.data, model)
         version = register(ctx, model, evaluation)
         test = None if evaluation is None else dict(evaluation.metrics)

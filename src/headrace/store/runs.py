@@ -205,6 +205,23 @@ class RunLog:
             ).first()
             return None if row is None else self._record(session, row)
 
+    def consumers_of(self, object_id: str, *, kind: str | None = None) -> list[RunRecord]:
+        """Return the succeeded runs that read ``object_id`` (optionally of one kind), newest first."""
+        with Session(self._engine) as session:
+            query = (
+                select(RunRow)
+                .join(RunObject, RunObject.run_id == RunRow.id)
+                .where(
+                    RunObject.object_id == object_id,
+                    RunObject.direction == "in",
+                    RunRow.status == RunStatus.SUCCEEDED,
+                )
+                .order_by(RunRow.started_at.desc())
+            )
+            if kind is not None:
+                query = query.where(RunRow.kind == kind)
+            return [self._record(session, row) for row in session.scalars(query)]
+
     def recent(
         self, *, kind: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[RunRecord]:
