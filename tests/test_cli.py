@@ -40,6 +40,7 @@ def test_init_run_lineage_end_to_end(tmp_path: Path) -> None:
         "label",
         "label_model",
         "train",
+        "profile",
         "evaluate",
         "register",
         "reference",
