@@ -1,6 +1,7 @@
 """Data: reading sources, validating them, and freezing them into snapshots."""
 
 from headrace.data.frame import prepare_frame
+from headrace.data.sampling import ReservoirSampler, stratified_sample, stratified_split, weighted_sample
 from headrace.data.schema import infer_features
 from headrace.data.snapshot import GOLD_COLUMN, Snapshot, load_snapshot, write_snapshot
 from headrace.data.sources import SUPPORTED_SUFFIXES, read_sources, read_table, resolve_sources
@@ -9,6 +10,7 @@ from headrace.data.validation import encode_labels, require_columns, require_uni
 __all__ = [
     "GOLD_COLUMN",
     "SUPPORTED_SUFFIXES",
+    "ReservoirSampler",
     "Snapshot",
     "encode_labels",
     "infer_features",
@@ -19,5 +21,8 @@ __all__ = [
     "require_columns",
     "require_unique_ids",
     "resolve_sources",
+    "stratified_sample",
+    "stratified_split",
+    "weighted_sample",
     "write_snapshot",
 ]
