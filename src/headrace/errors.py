@@ -15,6 +15,7 @@ translated at the boundary (``raise ProjectFileError(...) from exc``)::
     │   └── SchemaVersionError  the store was written by a newer headrace
     ├── ModelPackageError       a model package is missing or cannot be loaded
     ├── RegistryError           an alias or registry operation is invalid
+    │   └── ReleaseGateError    behavioral tests refuse a promotion
     └── NotFoundError           a run, object, model version or alias does not exist
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "NotFoundError",
     "ProjectFileError",
     "RegistryError",
+    "ReleaseGateError",
     "SchemaVersionError",
     "StoreError",
     "TrainingError",
@@ -99,6 +101,12 @@ class RegistryError(HeadraceError):
     """An alias name or a registry operation (promote, rollback) is invalid."""
 
     exit_code = 11
+
+
+class ReleaseGateError(RegistryError):
+    """A promotion the model's behavioral tests refuse (``--force --reason`` overrides)."""
+
+    exit_code = 12
 
 
 class NotFoundError(HeadraceError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from headrace import __version__
+from headrace.cli.check_cmds import check
 from headrace.cli.monitor_cmds import feedback, monitor
 from headrace.cli.predict_cmds import predict
 from headrace.cli.project_cmds import init, run
@@ -42,5 +43,6 @@ for _command in (
     predict,
     feedback,
     monitor,
+    check,
 ):
     main.add_command(_command)

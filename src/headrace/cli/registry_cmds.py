@@ -115,16 +115,48 @@ def models(project_dir: Path, as_json: bool) -> None:
 @project_option
 @reason_option
 @actor_option
+@click.option(
+    "--force", is_flag=True, help="Promote although behavioral tests fail (needs --reason; recorded)."
+)
 @json_option
 @handles_errors
 def promote(
-    version: str, alias: str, project_dir: Path, reason: str | None, actor: str | None, as_json: bool
+    version: str,
+    alias: str,
+    project_dir: Path,
+    reason: str | None,
+    actor: str | None,
+    force: bool,
+    as_json: bool,
 ) -> None:
-    """Point ALIAS (e.g. production) at model VERSION (3, v3, or another alias such as staging)."""
+    """Point ALIAS (e.g. production) at model VERSION (3, v3, or another alias such as staging).
+
+    When the project's checks: section gates ALIAS, the behavioral tests must pass
+    first; --force --reason "…" overrides them, and the override is recorded.
+    """
+    from headrace.behavior.gate import check_model, gates
+    from headrace.errors import ReleaseGateError
+    from headrace.project import load_project
     from headrace.registry import get_version
     from headrace.registry import promote as promote_alias
+    from headrace.store import Store
 
-    with open_store(project_dir) as store:
+    project = load_project(project_dir)
+    with Store.for_project(project.root) as store:
+        if gates(project, alias):
+            result = check_model(project, store, version)
+            if not result.report.passed:
+                if not force:
+                    raise ReleaseGateError(
+                        f"model v{result.version.version} fails behavioral tests, so it cannot become "
+                        f"{alias!r}: {result.summary()} (see `headrace check {version}`; "
+                        'override with --force --reason "…")'
+                    )
+                if not reason:
+                    raise ReleaseGateError(
+                        "--force needs --reason: say why failing behavioral tests are acceptable"
+                    )
+                reason = f"{reason} [forced past failing behavioral tests: {result.summary()}]"
         move = promote_alias(store, version, alias, reason=reason, actor=actor or _current_user())
         target = get_version(store, alias)
     if as_json:

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from headrace.store import Store
 
-__all__ = ["GOLD_COLUMN", "Snapshot", "load_snapshot", "write_snapshot"]
+__all__ = ["GOLD_COLUMN", "Snapshot", "load_snapshot", "read_parquet_object", "write_snapshot"]
 
 #: Column of a gold snapshot holding the encoded class index of each row.
 GOLD_COLUMN = "__gold__"
@@ -41,4 +41,18 @@ def write_snapshot(store: Store, table: pa.Table, *, role: str) -> Snapshot:
 
 def load_snapshot(store: Store, object_id: str) -> Snapshot:
     """Read a stored snapshot back."""
-    return Snapshot(id=object_id, table=pq.read_table(store.objects.path(object_id)))
+    return Snapshot(id=object_id, table=read_parquet_object(store, object_id))
+
+
+def read_parquet_object(store: Store, object_id: str) -> pa.Table:
+    """Read a stored Parquet object (a snapshot, training labels) as a table.
+
+    A local store's object is read by path (pyarrow's threaded native reader, about a
+    third faster than through a Python file object); a remote one through
+    :meth:`ObjectStore.open`, so only the byte ranges Parquet asks for are fetched.
+    """
+    objects = store.objects
+    if objects.is_local:
+        return pq.read_table(objects.path(object_id))
+    with objects.open(object_id) as handle:
+        return pq.read_table(handle)

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from headrace.data import GOLD_COLUMN
+from headrace.data.snapshot import read_parquet_object
 from headrace.pipeline.context import PipelineContext
 from headrace.pipeline.ingest import IngestOutput
 from headrace.pipeline.labeling import LabelingOutput
@@ -94,7 +95,7 @@ def fit_label_model(ctx: PipelineContext, data: IngestOutput, labeling: Labeling
         return {"label_model": record.metrics["label_model"]}
 
     record = ctx.run_stage("label_model", inputs=inputs, params=params, compute=compute, detail=detail)
-    table = pq.read_table(ctx.store.objects.path(record.outputs["training_labels"]))
+    table = read_parquet_object(ctx.store, record.outputs["training_labels"])
     probs = np.stack([table.column(prob_column(c)).to_numpy() for c in classes], axis=1)
     return TrainingLabels(
         object_id=record.outputs["training_labels"],

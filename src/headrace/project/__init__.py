@@ -1,6 +1,7 @@
 """The project: its file (``headrace.yaml``), its folder and its Python modules."""
 
 from headrace.project.config import (
+    ChecksConfig,
     DataConfig,
     EngineConfig,
     FeaturesConfig,
@@ -13,6 +14,7 @@ from headrace.project.config import (
     ServeBatchConfig,
     ServeConfig,
     ServeLogConfig,
+    StoreConfig,
     SupervisionConfig,
     TaskConfig,
     TrainConfig,
@@ -23,6 +25,7 @@ from headrace.project.scaffold import available_examples, init_project
 
 __all__ = [
     "PROJECT_FILENAME",
+    "ChecksConfig",
     "DataConfig",
     "EngineConfig",
     "FeaturesConfig",
@@ -36,6 +39,7 @@ __all__ = [
     "ServeBatchConfig",
     "ServeConfig",
     "ServeLogConfig",
+    "StoreConfig",
     "SupervisionConfig",
     "TaskConfig",
     "TrainConfig",

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "ChecksConfig",
     "DataConfig",
     "EngineConfig",
     "FeaturesConfig",
@@ -23,6 +24,7 @@ __all__ = [
     "ServeBatchConfig",
     "ServeConfig",
     "ServeLogConfig",
+    "StoreConfig",
     "SupervisionConfig",
     "TaskConfig",
     "TrainConfig",
@@ -225,6 +227,40 @@ class MonitorConfig(_Strict):
     )
 
 
+class ChecksConfig(_Strict):
+    """Behavioral tests (``headrace check``) and the aliases they gate."""
+
+    file: str = Field(default="tests.py", description="Python file defining the behavioral tests")
+    thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="test name -> largest failure rate allowed (overrides the test's own)",
+    )
+    gate: list[str] = Field(
+        default_factory=lambda: ["production"],
+        description="aliases a model may join only if every test passes",
+    )
+    seed: int = Field(default=0, ge=0, description="seed of the perturbations")
+
+    @field_validator("thresholds")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {name: rate for name, rate in value.items() if not 0 <= rate <= 1}
+        if bad:
+            raise ValueError(f"failure rates must be between 0 and 1, got {bad}")
+        return value
+
+
+class StoreConfig(_Strict):
+    """Where the store keeps its objects (the metadata database follows ``HEADRACE_DB``)."""
+
+    objects: str | None = Field(
+        default=None,
+        min_length=1,
+        description="folder (relative to the project) or fsspec URL of the content-addressed objects, "
+        "e.g. s3://bucket/headrace; default .headrace/objects; HEADRACE_OBJECTS overrides it",
+    )
+
+
 class ProjectConfig(_Strict):
     """The whole project file."""
 
@@ -237,3 +273,5 @@ class ProjectConfig(_Strict):
     engine: EngineConfig = Field(default_factory=EngineConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
     monitor: MonitorConfig = Field(default_factory=MonitorConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    checks: ChecksConfig | None = Field(default=None, description="behavioral tests (tests.py)")

@@ -122,7 +122,7 @@ def _read_manifest(store: Store, object_id: str) -> tuple[bytes, Manifest]:
         data = store.objects.read_bytes(object_id)
     except NotFoundError as exc:
         raise ModelPackageError(
-            f"the manifest of model {object_id} is missing from the object store at {store.objects.root}"
+            f"the manifest of model {object_id} is missing from the object store at {store.objects.url}"
         ) from exc
     return data, _parse_manifest(object_id, data)
 
@@ -211,7 +211,7 @@ def _read_store_file(store: Store, object_id: str, entry: PackageFile) -> bytes:
     except NotFoundError as exc:
         raise ModelPackageError(
             f"model file {entry.name!r} (object {entry.sha256}) of model {object_id} is missing "
-            f"from the object store at {store.objects.root}"
+            f"from the object store at {store.objects.url}"
         ) from exc
 
 

@@ -32,13 +32,22 @@ class ServerSettings:
 
     store_root: Path
     config: ServeConfig
+    #: Where the store's objects live (the project's ``store.objects`` or
+    #: ``HEADRACE_OBJECTS``, resolved by the CLI); ``None``: ``store_root/objects``.
+    objects: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
     log_level: str = "warning"
 
     def to_json(self) -> str:
-        return json.dumps({"store_root": str(self.store_root), "config": self.config.model_dump(mode="json")})
+        return json.dumps(
+            {
+                "store_root": str(self.store_root),
+                "objects": self.objects,
+                "config": self.config.model_dump(mode="json"),
+            }
+        )
 
 
 def app_from_environment() -> ASGIApp:
@@ -47,7 +56,7 @@ def app_from_environment() -> ASGIApp:
     if raw is None:
         raise ProjectFileError(f"{_SETTINGS_VARIABLE} is not set: start workers with `headrace serve`")
     settings = json.loads(raw)
-    store = Store(Path(settings["store_root"]))
+    store = Store(Path(settings["store_root"]), objects=settings.get("objects"))
     return PredictionServer(store, ServeConfig.model_validate(settings["config"])).app
 
 
@@ -67,7 +76,7 @@ def run_server(settings: ServerSettings) -> None:
         "timeout_graceful_shutdown": 30,
     }
     if settings.workers == 1:
-        store = Store(settings.store_root)
+        store = Store(settings.store_root, objects=settings.objects)
         try:
             uvicorn.run(PredictionServer(store, settings.config).app, **options)  # type: ignore[arg-type]
         finally:

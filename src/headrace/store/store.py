@@ -2,7 +2,8 @@
 
 By default both live in the project's ``.headrace/`` folder (``headrace.db`` is SQLite
 in WAL mode); ``HEADRACE_DB`` points the metadata at any SQLAlchemy URL instead, e.g. a
-team's PostgreSQL server.
+team's PostgreSQL server, and ``HEADRACE_OBJECTS`` (or ``store: {objects: URL}`` in the
+project file) the objects at another folder or any fsspec URL, e.g. ``s3://bucket/prefix``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from headrace.errors import NotFoundError
+from headrace.project.loader import PROJECT_FILENAME, load_project
 from headrace.store.db import open_database
-from headrace.store.objects import ObjectStore
+from headrace.store.objects import ObjectStore, local_folder
 from headrace.store.runs import RunLog
 from headrace.store.schema import ObjectRow
 
@@ -50,20 +52,42 @@ class Store:
     db_url : str, optional
         SQLAlchemy URL of the metadata database; defaults to ``HEADRACE_DB`` or
         ``sqlite:///root/headrace.db``.
+    objects : str or Path, optional
+        Folder or fsspec URL of the object store (see :class:`ObjectStore`); defaults
+        to ``HEADRACE_OBJECTS`` or ``root/objects``.
     """
 
-    def __init__(self, root: Path, db_url: str | None = None) -> None:
+    def __init__(self, root: Path, db_url: str | None = None, objects: str | Path | None = None) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or os.environ.get("HEADRACE_DB") or f"sqlite:///{root / 'headrace.db'}"
+        self.objects = ObjectStore(objects or os.environ.get("HEADRACE_OBJECTS") or root / "objects")
         self.engine: Engine = open_database(self.db_url)
-        self.objects = ObjectStore(root / "objects")
         self.runs = RunLog(self.engine, self.objects)
 
     @classmethod
     def for_project(cls, project_dir: Path) -> Store:
-        """Open (creating if needed) the store of the project in ``project_dir``."""
-        return cls(project_dir / STORE_DIRNAME)
+        """Open (creating if needed) the store of the project in ``project_dir``.
+
+        The objects go where ``HEADRACE_OBJECTS`` says, else where the project file's
+        ``store.objects`` says (a relative folder is taken from the project folder),
+        else to ``.headrace/objects``.
+
+        Raises
+        ------
+        ProjectFileError
+            ``project_dir`` has a project file that does not load.
+        StoreError
+            The objects URL names a filesystem fsspec does not know or cannot reach.
+        """
+        objects: str | Path | None = os.environ.get("HEADRACE_OBJECTS")
+        if not objects and (project_dir / PROJECT_FILENAME).is_file():
+            project = load_project(project_dir)
+            objects = project.config.store.objects
+            folder = None if objects is None else local_folder(objects)
+            if folder is not None:
+                objects = project.root / folder
+        return cls(project_dir / STORE_DIRNAME, objects=objects)
 
     def session(self) -> Session:
         """A new ORM session on the metadata database (use as a context manager)."""
@@ -95,7 +119,7 @@ class Store:
                     ObjectRow(
                         id=object_id,
                         kind=kind,
-                        size=self.objects.path(object_id).stat().st_size,
+                        size=self.objects.size(object_id),
                         created_at=datetime.now(UTC),
                         meta=dict(meta or {}),
                     )
