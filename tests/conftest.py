@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from headrace.project import init_project
+from tests.postgres import postgres_server  # noqa: F401  (the session's PostgreSQL server fixture)
 
 #: An LF appended to the example's lfs.py in tests: it records every call in calls.txt
 #: next to the module, so tests can count how often LFs actually ran.

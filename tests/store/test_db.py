@@ -17,8 +17,9 @@ HEADRACE_TABLES = {"objects", "runs", "run_objects", "model_versions", "aliases"
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'headrace.db'}"
+def url(db_url: str) -> str:
+    """An empty metadata database on each backend (tests/*/conftest.py)."""
+    return db_url
 
 
 @pytest.fixture

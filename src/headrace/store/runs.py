@@ -6,12 +6,20 @@ transaction. A process killed mid-stage leaves a ``running`` row behind; the nex
 process on the same host marks it failed (:meth:`RunLog.reap_stale`) so it is never
 mistaken for finished work. Only succeeded runs whose outputs all exist are ever
 reused from the cache.
+
+Two processes on one store never compute the same work at once: a run with a cache key
+does not start while another live process runs the same kind and key (it waits, then
+starts), and :meth:`RunLog.find_cached` waits for such a run to end and returns it, so
+the second ``headrace run`` of two started together reuses the first one's stages
+instead of repeating them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,7 +34,17 @@ from headrace.errors import NotFoundError
 from headrace.store.objects import ObjectStore
 from headrace.store.schema import RunObject, RunRow
 
-__all__ = ["ActiveRun", "RunLog", "RunRecord", "RunStatus"]
+__all__ = ["IN_FLIGHT_WAIT_S", "ActiveRun", "RunLog", "RunRecord", "RunStatus"]
+
+logger = logging.getLogger(__name__)
+
+#: The longest a run waits for another process computing the same work (same kind and
+#: cache key) before computing it anyway. A dead process on this host is noticed at
+#: once; one on another host (a shared PostgreSQL store) only by this bound.
+IN_FLIGHT_WAIT_S = 3600.0
+
+#: How often a waiting run looks again.
+_POLL_S = 0.2
 
 
 class RunStatus:
@@ -72,16 +90,17 @@ def _now() -> datetime:
 
 def _utc(value: datetime) -> datetime:
     # SQLite drops the zone on the way back; every stored time is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class RunLog:
     """Reads and writes run records in the metadata database."""
 
-    def __init__(self, engine: Engine, objects: ObjectStore) -> None:
+    def __init__(self, engine: Engine, objects: ObjectStore, *, wait_s: float = IN_FLIGHT_WAIT_S) -> None:
         self._engine = engine
         self._objects = objects
         self._host = socket.gethostname()
+        self._wait_s = wait_s
 
     def start(
         self,
@@ -92,27 +111,50 @@ class RunLog:
         inputs: Mapping[str, str] | None = None,
         parent_id: str | None = None,
     ) -> str:
-        """Record the start of a run and return its id."""
+        """Record the start of a run and return its id.
+
+        With a ``cache_key``, waits while another live process runs the same ``kind``
+        and key (checked and recorded under the store's write lock, so of two
+        processes starting the same work at once, one waits for the other).
+        """
         run_id = uuid.uuid4().hex
-        with Session(self._engine) as session, session.begin():
-            session.add(
-                RunRow(
-                    id=run_id,
-                    parent_id=parent_id,
-                    kind=kind,
-                    status=RunStatus.RUNNING,
-                    cache_key=cache_key,
-                    params=dict(params or {}),
-                    metrics={},
-                    started_at=_now(),
-                    host=self._host,
-                    pid=os.getpid(),
-                )
+        deadline = time.monotonic() + self._wait_s
+        while True:
+            with Session(self._engine) as session, session.begin():
+                running = None if cache_key is None else self._in_flight(session, kind, cache_key)
+                if running is None or time.monotonic() >= deadline:
+                    self._insert(session, run_id, kind, params, cache_key, inputs, parent_id)
+                    return run_id
+            self._log_wait(running)
+            time.sleep(_POLL_S)
+
+    def _insert(
+        self,
+        session: Session,
+        run_id: str,
+        kind: str,
+        params: Mapping[str, Any] | None,
+        cache_key: str | None,
+        inputs: Mapping[str, str] | None,
+        parent_id: str | None,
+    ) -> None:
+        session.add(
+            RunRow(
+                id=run_id,
+                parent_id=parent_id,
+                kind=kind,
+                status=RunStatus.RUNNING,
+                cache_key=cache_key,
+                params=dict(params or {}),
+                metrics={},
+                started_at=_now(),
+                host=self._host,
+                pid=os.getpid(),
             )
-            session.flush()
-            for role, object_id in (inputs or {}).items():
-                session.add(RunObject(run_id=run_id, direction="in", role=role, object_id=object_id))
-        return run_id
+        )
+        session.flush()
+        for role, object_id in (inputs or {}).items():
+            session.add(RunObject(run_id=run_id, direction="in", role=role, object_id=object_id))
 
     def finish(
         self,
@@ -172,7 +214,11 @@ class RunLog:
             return self._record(session, row)
 
     def find_cached(self, kind: str, cache_key: str) -> RunRecord | None:
-        """Return the newest succeeded ``kind`` run with ``cache_key`` whose outputs exist."""
+        """Return the newest succeeded ``kind`` run with ``cache_key`` whose outputs exist.
+
+        While another live process runs the same work, waits for it to end first.
+        """
+        self._wait_for_in_flight(kind, cache_key)
         with Session(self._engine) as session:
             rows = session.scalars(
                 select(RunRow)
@@ -251,6 +297,32 @@ class RunLog:
                     row.error = f"interrupted: process {row.pid} ended before the run finished"
                     reaped.append(row.id)
         return reaped
+
+    def _in_flight(self, session: Session, kind: str, cache_key: str) -> str | None:
+        """Describe a ``running`` run of ``kind`` with ``cache_key`` in another process that may be alive."""
+        rows = session.execute(
+            select(RunRow.id, RunRow.host, RunRow.pid).where(
+                RunRow.kind == kind, RunRow.cache_key == cache_key, RunRow.status == RunStatus.RUNNING
+            )
+        ).all()
+        for run_id, host, pid in rows:
+            if host != self._host or (pid != os.getpid() and _process_alive(pid)):
+                return f"run {run_id} ({kind}, host {host}, pid {pid})"
+        return None
+
+    def _wait_for_in_flight(self, kind: str, cache_key: str) -> None:
+        deadline = time.monotonic() + self._wait_s
+        while time.monotonic() < deadline:
+            with Session(self._engine) as session:
+                running = self._in_flight(session, kind, cache_key)
+            if running is None:
+                return
+            self._log_wait(running)
+            time.sleep(_POLL_S)
+
+    @staticmethod
+    def _log_wait(running: str) -> None:
+        logger.info("waiting for %s, which computes the same work", running)
 
     def _row(self, session: Session, run_id: str) -> RunRow:
         row = session.get(RunRow, run_id)
