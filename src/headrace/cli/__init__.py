@@ -18,6 +18,7 @@ from headrace.cli.registry_cmds import export, history, lineage, models, promote
 from headrace.cli.runs_cmds import runs
 from headrace.cli.serve_cmds import serve
 from headrace.cli.supervision_cmds import lfs
+from headrace.cli.ui_cmds import ui
 
 __all__ = ["main"]
 
@@ -44,5 +45,6 @@ for _command in (
     feedback,
     monitor,
     check,
+    ui,
 ):
     main.add_command(_command)
