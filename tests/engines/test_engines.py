@@ -7,6 +7,7 @@ identical label matrix for random data and random LF sets.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 
@@ -87,3 +88,26 @@ def test_an_lf_error_in_a_worker_names_the_lf_and_row(engine: Engine) -> None:
 def test_unknown_engine_is_refused_with_the_choices() -> None:
     with pytest.raises(EngineError, match=r"engine 'spark' is not known; choose one of \['local'"):
         make_engine("spark")
+
+
+def _exit_process(part: int) -> int:
+    os._exit(1)
+
+
+def test_a_lost_dask_worker_is_an_engine_error_and_the_engine_recovers() -> None:
+    engine = DaskEngine(workers=1)
+    try:
+        assert engine.map_partitions(len, [[1]]) == [1]
+
+        with pytest.raises(EngineError, match=r"the Dask cluster \(a local cluster\) failed: "):
+            engine.map_partitions(_exit_process, [1, 2])
+
+        # The nanny restarts the worker; the function is sent again.
+        assert engine.map_partitions(len, [[1, 2], [3]]) == [2, 1]
+    finally:
+        engine.close()
+
+
+def test_a_worker_count_below_one_is_refused() -> None:
+    with pytest.raises(EngineError, match=r"the dask engine's workers must be a positive integer, got 0"):
+        DaskEngine(workers=0)

@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from headrace.cli.common import cell, err, handles_errors, out, project_option
+from headrace.cli.common import cell, engine_options, err, handles_errors, open_engine, out, project_option
 
 __all__ = ["feedback", "monitor"]
 
@@ -69,6 +69,7 @@ def feedback(file: Path, project_dir: Path, as_json: bool) -> None:
     help="Write an HTML report (Plotly, works offline).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+@engine_options
 @handles_errors
 def monitor(
     project_dir: Path,
@@ -78,12 +79,16 @@ def monitor(
     check: bool,
     report_path: Path | None,
     as_json: bool,
+    engine_kind: str | None,
+    workers: int | None,
+    dask_address: str | None,
 ) -> None:
     """Drift, label-free and realized performance of a served model, window by window.
 
     Reads the prediction log of .headrace/predictions (written by headrace serve) and
     the ground truth recorded with headrace feedback. With --check, exits 1 when the
     latest full window crosses a threshold of the project file's monitor: section.
+    The project's LFs run on logged rows on the engine (--engine, default engine.kind).
     """
     from headrace.monitor.alerts import post_alert
     from headrace.monitor.report import write_monitor_report
@@ -92,17 +97,20 @@ def monitor(
     from headrace.store import Store
 
     project = load_project(project_dir)
-    with Store.for_project(project.root) as store:
-        result = run_monitor(
-            project,
-            store,
-            ref=ref,
-            window=window,
-            last=last,
-            progress=None
-            if as_json
-            else (lambda message: err.print(f"headrace: {message}", highlight=False)),
-        )
+    engine = open_engine(project, engine_kind, workers, dask_address)
+    try:
+        with Store.for_project(project.root) as store:
+            result = run_monitor(
+                project,
+                store,
+                ref=ref,
+                window=window,
+                last=last,
+                engine=engine,
+                progress=None if as_json else _progress,
+            )
+    finally:
+        engine.close()
     payload = result.to_dict()
     if report_path is not None:
         latest = result.windows[-1].summary if result.windows else None

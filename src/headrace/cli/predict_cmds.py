@@ -18,7 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from headrace.cli.common import err, handles_errors, out, project_option
+from headrace.cli.common import engine_options, err, handles_errors, open_engine, out, project_option
 
 __all__ = ["predict"]
 
@@ -47,20 +47,7 @@ class _RowsProgress:
 @click.option(
     "--model", "ref", default=None, help="Alias or version to use (default: the project's serve.model)."
 )
-@click.option(
-    "--engine",
-    "engine_kind",
-    type=click.Choice(["local", "processes", "dask"]),
-    default=None,
-    help="Where the model runs (default: the project file's engine.kind).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes of the processes or dask engine.",
-)
-@click.option("--dask-address", default=None, help="Dask scheduler address (tcp://host:8786).")
+@engine_options
 @click.option(
     "--batch-rows",
     type=click.IntRange(min=1),
@@ -100,7 +87,6 @@ def predict(
     row per input row in input order: the answers online serving gives the same rows.
     Paths are relative to the current folder.
     """
-    from headrace.engines import make_engine
     from headrace.project import load_project
     from headrace.serve import load_served_model, predict_files
     from headrace.serve.batch import DEFAULT_BATCH_ROWS
@@ -108,19 +94,13 @@ def predict(
 
     project = load_project(project_dir)
     config = project.config
-    with Store.for_project(project.root) as store:
-        model = load_served_model(store, ref or config.serve.model)
-    settings = config.engine
-    engine = make_engine(
-        # A scheduler address means dask, as in ``headrace run``.
-        engine_kind or ("dask" if dask_address else settings.kind),
-        workers=workers or settings.workers,
-        address=dask_address or settings.address,
-    )
+    engine = open_engine(project, engine_kind, workers, dask_address)
     columns: list[ProgressColumn] = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn()]
     columns += [TextColumn("{task.completed:,.0f} rows"), TextColumn("{task.fields[rate]}")]
     columns += [TimeElapsedColumn(), TimeRemainingColumn()]
     try:
+        with Store.for_project(project.root) as store:
+            model = load_served_model(store, ref or config.serve.model)
         with Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
             result = predict_files(
                 model,

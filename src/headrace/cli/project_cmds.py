@@ -11,7 +11,7 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from headrace.cli.common import err, handles_errors, out, project_option
+from headrace.cli.common import engine_options, err, handles_errors, open_engine, out, project_option
 
 __all__ = ["init", "run"]
 
@@ -56,15 +56,7 @@ class _RichProgress:
 @click.command()
 @project_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
-@click.option(
-    "--engine",
-    "engine_kind",
-    type=click.Choice(["local", "processes", "dask"]),
-    default=None,
-    help="Where LFs run (default: the project file's engine.kind).",
-)
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes.")
-@click.option("--dask-address", default=None, help="Dask scheduler address (tcp://host:8786).")
+@engine_options
 @handles_errors
 def run(
     project_dir: Path,
@@ -74,22 +66,19 @@ def run(
     dask_address: str | None,
 ) -> None:
     """Ingest → label → train → evaluate → register; print a summary, write report.html."""
-    from headrace.engines import make_engine
     from headrace.pipeline import run_project
+    from headrace.project import load_project
 
     start = time.perf_counter()
+    engine = open_engine(load_project(project_dir), engine_kind, workers, dask_address)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=as_json, disable=not err.is_terminal) as progress:
-        engine = None
-        if engine_kind is not None or dask_address is not None:
-            engine = make_engine(engine_kind or "dask", workers=workers, address=dask_address)
-        try:
+    try:
+        with Progress(*columns, console=err, transient=as_json, disable=not err.is_terminal) as progress:
             result = run_project(
                 project_dir, progress=_RichProgress(progress, log=not as_json), engine=engine
             )
-        finally:
-            if engine is not None:
-                engine.close()
+    finally:
+        engine.close()
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "seconds": round(time.perf_counter() - start, 3)}))
         return

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from headrace.engines import Engine
+from headrace.engines import Engine, make_engine
 from headrace.errors import NotFoundError
 from headrace.monitor.alerts import Breach, WindowFigures, check_window
 from headrace.monitor.context import MonitoredModel, find_reference_profile, load_monitored_model
@@ -133,6 +134,9 @@ def run_monitor(
 ) -> MonitorResult:
     """Monitor the model ``ref`` (default: ``serve.model``) over its logged traffic.
 
+    ``engine`` runs the project's LFs on logged rows; by default the one the project
+    file's ``engine`` section names, started for this call and stopped after it.
+
     Raises
     ------
     NotFoundError
@@ -141,6 +145,12 @@ def run_monitor(
         A bad window spec, or a log that cannot be read.
     """
     config = project.config
+    if engine is None:
+        settings = config.engine
+        with closing(make_engine(settings.kind, workers=settings.workers, address=settings.address)) as owned:
+            return run_monitor(
+                project, store, ref=ref, window=window, last=last, engine=owned, progress=progress
+            )
     spec = window or config.monitor.window
     length = parse_window(spec)
     monitored = load_monitored_model(project, store, ref or config.serve.model)

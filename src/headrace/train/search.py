@@ -46,6 +46,7 @@ from headrace.train.metrics import decide, score, tune_threshold
 from headrace.train.study import (
     TrialRecord,
     fingerprint,
+    open_storage,
     open_study,
     param_importances,
     quiet_optuna,
@@ -313,7 +314,7 @@ def search_model(
     scoring = _scoring_rows(X, training, X_dev, dev, train.seed)
     rows, n_synthetic = _prepare(X[scoring.fit_rows], training.probs[scoring.fit_rows], train)
     objective = _objective(list(dict.fromkeys(train.models)), rows, scoring, train, k)
-    rdb = optuna.storages.RDBStorage(storage)
+    rdb = open_storage(storage)
     try:
         with quiet_optuna():
             study = open_study(

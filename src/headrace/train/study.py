@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ __all__ = [
     "FINGERPRINT_ATTR",
     "TrialRecord",
     "fingerprint",
+    "open_storage",
     "open_study",
     "param_importances",
     "quiet_optuna",
@@ -43,6 +45,13 @@ __all__ = [
 
 #: Study user attribute holding the inputs' fingerprint.
 FINGERPRINT_ATTR = "headrace_fingerprint"
+
+#: Tries at opening Optuna's storage on SQLite, where concurrent first opens collide.
+_OPEN_ATTEMPTS = 5
+
+#: PostgreSQL advisory lock key held while Optuna creates its tables ("optuna-tables"
+#: hashed to a bigint); distinct from the store's write lock, which is per transaction.
+_SCHEMA_LOCK_KEY = int.from_bytes(hashlib.sha256(b"headrace:optuna-tables").digest()[:8], "big") >> 1
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,39 @@ def fingerprint(
         digest.update(np.ascontiguousarray(dev[1], dtype=np.int64).tobytes())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode("utf-8"))
     return digest.hexdigest()
+
+
+def open_storage(url: str) -> optuna.storages.RDBStorage:
+    """Optuna's storage at ``url``, its tables created if missing.
+
+    Optuna creates its tables (and, on PostgreSQL, its enum types) without a lock: two
+    processes opening a brand-new PostgreSQL database at once, say two projects' first
+    runs on a team's server, both try to create type ``studydirection`` and one fails
+    with a unique violation. A session-level advisory lock makes the creation one at a
+    time there. On SQLite the losers of the race fail on a table or Optuna's
+    ``alembic_version`` row the winner made; opening again finds them and succeeds.
+    """
+    import optuna
+    from sqlalchemy import create_engine, make_url
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.pool import NullPool
+
+    if make_url(url).get_backend_name() != "postgresql":
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return optuna.storages.RDBStorage(url)
+            except (IntegrityError, OperationalError):
+                if attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            # Released when this connection closes, whatever RDBStorage raised.
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK_KEY})")
+            return optuna.storages.RDBStorage(url)
+    finally:
+        engine.dispose()
 
 
 @contextmanager
