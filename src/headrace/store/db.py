@@ -29,6 +29,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import sqlite3
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -234,10 +236,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # readers (UI, monitoring) proceed while a run writes.
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_S * 1000}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another connection holds the file.
+
+    SQLite does not always call the busy handler for a journal-mode change: a process
+    opening a brand-new store while another one switches it to WAL can get "database
+    is locked" at once, whatever busy_timeout says.
+    """
+    deadline = time.monotonic() + LOCK_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _postgresql_settings(dbapi_connection: Any, _record: Any) -> None:
