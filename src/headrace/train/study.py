@@ -202,8 +202,9 @@ def trial_records(study: optuna.Study) -> list[TrialRecord]:
 def param_importances(study: optuna.Study, family: str, *, seed: int) -> dict[str, float] | None:
     """fANOVA importances of ``family``'s hyper-parameters over its completed trials.
 
-    ``None`` with fewer than two completed trials of the family, or when its trials
-    share no parameter. Names are Optuna's (``lightgbm.num_leaves``).
+    ``None`` with fewer than two completed trials of the family, when its trials
+    share no parameter, or when they all scored the same. Names are Optuna's
+    (``lightgbm.num_leaves``).
     """
     import optuna
     from optuna.trial import TrialState
@@ -213,7 +214,8 @@ def param_importances(study: optuna.Study, family: str, *, seed: int) -> dict[st
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         if t.user_attrs.get("family") == family
     ]
-    if len(trials) < 2:
+    # Equal scores leave fANOVA no variance to attribute (it raises): no importances.
+    if len(trials) < 2 or len({t.value for t in trials}) < 2:
         return None
     names = sorted(set.intersection(*(set(t.params) for t in trials)) - {"family"})
     if not names:
