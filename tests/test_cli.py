@@ -37,6 +37,7 @@ def test_init_run_lineage_end_to_end(tmp_path: Path) -> None:
     assert set(summary["test"]) >= {"accuracy", "f1"}
     assert list(summary["stages"]) == [
         "ingest",
+        "validate",
         "label",
         "label_model",
         "train",

@@ -7,7 +7,9 @@ translated at the boundary (``raise ProjectFileError(...) from exc``)::
     HeadraceError
     ├── ProjectFileError        headrace.yaml missing, unreadable or invalid
     ├── DataError               a data file is unreadable, malformed or inconsistent
+    │   └── DataValidationError data breaks a hard rule of the project's constraints file
     ├── LabelingFunctionError   an LF module fails to import, or an LF fails or misbehaves
+    │   └── AugmentationError   a transformation function fails or misbehaves, or a policy is invalid
     ├── LabelModelError         a label matrix or label model input is invalid
     ├── TrainingError           a model cannot be trained or evaluated on the given labels
     ├── EngineError             an execution engine cannot be started or reached
@@ -22,7 +24,9 @@ translated at the boundary (``raise ProjectFileError(...) from exc``)::
 from __future__ import annotations
 
 __all__ = [
+    "AugmentationError",
     "DataError",
+    "DataValidationError",
     "EngineError",
     "HeadraceError",
     "LabelModelError",
@@ -57,10 +61,24 @@ class DataError(HeadraceError):
     exit_code = 3
 
 
+class DataValidationError(DataError):
+    """Data breaks a hard rule of the constraints file (``validation.constraints``)."""
+
+    exit_code = 13
+
+
 class LabelingFunctionError(HeadraceError):
     """An LF module failed to import, or an LF raised or returned an invalid label."""
 
     exit_code = 4
+
+
+class AugmentationError(LabelingFunctionError):
+    """A transformation function raised or returned a malformed row, or a policy is invalid.
+
+    A subclass of :class:`LabelingFunctionError` (same exit code): TFs are user-written
+    functions loaded and run the way LFs are.
+    """
 
 
 class LabelModelError(HeadraceError):

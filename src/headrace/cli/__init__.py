@@ -10,6 +10,8 @@ from __future__ import annotations
 import click
 
 from headrace import __version__
+from headrace.cli.active_cmds import annotate, suggest
+from headrace.cli.augment_cmds import augment
 from headrace.cli.check_cmds import check
 from headrace.cli.monitor_cmds import feedback, monitor
 from headrace.cli.predict_cmds import predict
@@ -19,6 +21,7 @@ from headrace.cli.runs_cmds import runs
 from headrace.cli.serve_cmds import serve
 from headrace.cli.supervision_cmds import lfs
 from headrace.cli.ui_cmds import ui
+from headrace.cli.validate_cmds import validate
 
 __all__ = ["main"]
 
@@ -32,7 +35,11 @@ def main() -> None:
 for _command in (
     init,
     run,
+    validate,
     lfs,
+    suggest,
+    annotate,
+    augment,
     lineage,
     runs,
     models,

@@ -107,6 +107,14 @@ def run(
             )
         )
         out.print(scores)
+    if result.validation is not None:
+        from headrace.cli.validate_cmds import print_violations
+
+        print_violations(result.validation)
+    if result.augmentation is not None:
+        from headrace.cli.augment_cmds import print_augmentation
+
+        print_augmentation(result.augmentation)
     out.print(
         f"registered model v{result.model_version} as {result.alias!r}; label model: {result.label_model}; "
         f"report: {result.report} ({time.perf_counter() - start:.1f}s)"

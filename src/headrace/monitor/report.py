@@ -56,6 +56,7 @@ def write_monitor_report(
         parts.append(_coverage_figure(go, windows[-1], result.get("reference_lf_coverage") or {}))
         parts.append(_drift_table(windows[-1]))
         parts.append(_slice_table(windows[-1]))
+        parts.append(_validation_table(windows[-1]))
     if profile is not None and latest is not None:
         parts.append(_distributions(go, profile, latest))
     atomic_write(path, page(f"headrace monitor · {project}", parts, key=key))
@@ -178,6 +179,32 @@ def _slice_table(window: dict[str, Any]) -> str:
     frame = pd.DataFrame.from_dict(realized["slices"], orient="index")
     frame.index.name = "slice"
     return f"<section><h2>Slices (latest window)</h2>{table_html(frame)}</section>"
+
+
+def _validation_table(window: dict[str, Any]) -> str:
+    report = window.get("validation")
+    if report is None:
+        return ""
+    title = "<h2>Data validation (latest window)</h2>"
+    if not report["violations"]:
+        return (
+            f"<section>{title}<p class=ok>the window's {report['rows']} rows keep all "
+            f"{report['rules']} rules of the constraints file</p></section>"
+        )
+    frame = pd.DataFrame(
+        [
+            {
+                "column": v["column"],
+                "rule": v["rule"],
+                "severity": v["severity"],
+                "rows": v["count"],
+                "share": f"{v['rate']:.1%}",
+                "examples": "; ".join(f"{e['id']} = {e['value']!r}" for e in v["examples"]),
+            }
+            for v in report["violations"]
+        ]
+    ).set_index("column")
+    return f"<section>{title}{table_html(frame)}</section>"
 
 
 def _distributions(go: Any, profile: ReferenceProfile, current: CurrentSummary) -> str:

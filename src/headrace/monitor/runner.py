@@ -7,7 +7,9 @@ For each window of the prediction log (the most recent ``last`` of them):
 * **label-free performance** — the project's LFs (cached per LF) and the model's own
   label model estimate accuracy and F1, with per-LF coverage against training;
 * **realized performance** — where ground truth arrived (``headrace feedback``),
-  accuracy and F1, overall and per slice.
+  accuracy and F1, overall and per slice;
+* **data validation** — the window's inputs against the project's constraints file
+  (a hard violation in the checked window is a breach, soft ones are notes).
 
 The latest window with at least ``monitor.min_rows`` rows is checked against the
 thresholds of the project file; the whole result is one recorded run (kind
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from headrace.data import Constraints, ValidationReport, check_constraints, project_constraints
 from headrace.engines import Engine, make_engine
 from headrace.errors import NotFoundError
 from headrace.monitor.alerts import Breach, WindowFigures, check_window
@@ -61,6 +64,8 @@ class WindowResult:
     sampled_rows: int
     #: The window's summary against the reference profile (for the report's plots).
     summary: CurrentSummary | None = field(default=None, repr=False, compare=False)
+    #: The window's inputs checked against the project's constraints (``None``: none to check).
+    validation: ValidationReport | None = None
 
     def figures(self) -> WindowFigures:
         drift = self.drift
@@ -85,6 +90,7 @@ class WindowResult:
             "estimate": None if self.estimate is None else self.estimate.to_dict(),
             "realized": None if self.realized is None else self.realized.to_dict(),
             "lf_coverage_change": self.lf_coverage_change,
+            "validation": None if self.validation is None else self.validation.to_dict(),
         }
 
 
@@ -174,6 +180,9 @@ def run_monitor(
         notes.append(
             f"LFs the label model was fitted with are gone from the project: {monitored.missing_lfs}"
         )
+    constraints = project_constraints(project)
+    if constraints is None and config.validation.enabled:
+        notes.append("no constraints file yet: traffic not validated (headrace validate --infer writes one)")
     connection = connect()
     windows = list_windows(connection, source, length)[-last:]
     feedback = feedback_source(store.root / FEEDBACK_DIRNAME)
@@ -186,7 +195,17 @@ def run_monitor(
             if progress is not None:
                 progress(f"window {log_window.index + 1}/{len(windows)} ({log_window.rows} rows)")
             results.append(
-                _window(store, connection, source, feedback, monitored, profile, log_window, engine=engine)
+                _window(
+                    store,
+                    connection,
+                    source,
+                    feedback,
+                    monitored,
+                    profile,
+                    log_window,
+                    engine=engine,
+                    constraints=constraints,
+                )
             )
         checked = next((w for w in reversed(results) if w.window.rows >= config.monitor.min_rows), None)
         breaches = []
@@ -194,6 +213,7 @@ def run_monitor(
             breaches = check_window(
                 checked.figures(), config.monitor.thresholds, baseline_accuracy=monitored.baseline_accuracy
             )
+            breaches += _validation_breaches(checked.validation, notes)
         else:
             notes.append(
                 f"no window holds monitor.min_rows = {config.monitor.min_rows} rows: nothing checked"
@@ -242,6 +262,7 @@ def _window(
     window: LogWindow,
     *,
     engine: Engine | None,
+    constraints: Constraints | None = None,
 ) -> WindowResult:
     classes = monitored.classes
     columns = monitored.package.columns
@@ -295,7 +316,24 @@ def _window(
             slices=masks,
             correct_probability=correct_probability,
         )
-    return WindowResult(window, drift, estimate, realized, change, rows.num_rows, summary)
+    validation = None
+    if constraints is not None and rows.num_rows:
+        validation = check_constraints(
+            rows.select(["request_id", *columns]),
+            constraints,
+            source=f"window {window.index + 1} ({window.start:%Y-%m-%d %H:%M})",
+            partial=True,
+            id_column="request_id",
+        )
+    return WindowResult(window, drift, estimate, realized, change, rows.num_rows, summary, validation)
+
+
+def _validation_breaches(report: ValidationReport | None, notes: list[str]) -> list[Breach]:
+    """A breach per hard violation of the checked window; a note per soft one."""
+    if report is None:
+        return []
+    notes += [f"data validation (soft): {v.describe()}" for v in report.soft]
+    return [Breach("data_validation", float(v.count), 0.0, v.describe()) for v in report.hard]
 
 
 def _summarize(

@@ -23,10 +23,14 @@ __all__ = [
 #: Bumped when a stage's logic changes in a way that must invalidate its cached runs.
 STAGE_VERSIONS: dict[str, int] = {
     "ingest": 1,
+    "validate": 1,
     "lf_apply": 1,
     "label": 1,
     "label_model": 2,
+    "augment": 1,
     "train": 2,
+    "train_unaugmented": 1,
+    "evaluate_unaugmented": 1,
     "profile": 1,
     "reference": 1,
     "evaluate": 2,

@@ -19,6 +19,7 @@ from headrace.data import (
     write_snapshot,
 )
 from headrace.errors import DataError
+from headrace.pipeline.annotations import Annotations, current_annotations
 from headrace.pipeline.context import PipelineContext
 from headrace.store import ActiveRun, hash_file
 
@@ -34,6 +35,8 @@ class IngestOutput:
     gold_test: Snapshot | None
     #: Gold labels of pool rows (id + encoded class), for the fully supervised reference.
     gold_train: Snapshot | None = None
+    #: The current version of the pool rows' hand annotations (``headrace annotate``).
+    annotations: Annotations | None = None
 
 
 def ingest(ctx: PipelineContext) -> IngestOutput:
@@ -71,6 +74,10 @@ def ingest(ctx: PipelineContext) -> IngestOutput:
         gold_dev=snapshots.get("gold_dev"),
         gold_test=snapshots.get("gold_test"),
         gold_train=snapshots.get("gold_train"),
+        # Annotations are already a versioned snapshot in the store, not a file to read:
+        # ingest only finds the current version. Stages that use them key on its id, so a
+        # new version reruns those stages alone (ingest and the LF stages stay cached).
+        annotations=current_annotations(ctx.store, config.name),
     )
 
 

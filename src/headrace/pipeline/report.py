@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from headrace.html_report import atomic_write, figure_html, page, table_html, unchanged
+from headrace.pipeline.augment_report import augmentation_html
 from headrace.store import hash_json
 
 __all__ = ["write_report"]
@@ -30,6 +31,9 @@ def write_report(
     search: dict[str, Any] | None = None,
     slices: dict[str, Any] | None = None,
     gold_reference: dict[str, Any] | None = None,
+    annotations: dict[str, Any] | None = None,
+    validation: dict[str, Any] | None = None,
+    augmentation: dict[str, Any] | None = None,
 ) -> Path:
     """Render the report and write it atomically to ``path``.
 
@@ -48,6 +52,9 @@ def write_report(
             search,
             slices,
             gold_reference,
+            annotations,
+            validation,
+            augmentation,
         ]
     )
     if unchanged(path, key):
@@ -111,8 +118,14 @@ def write_report(
         parts.append(_slices(slices))
     if gold_reference is not None:
         parts.append(_gap(gold_reference))
+    if annotations is not None:
+        parts.append(_annotations(annotations))
+    if augmentation is not None:
+        parts.append(augmentation_html(augmentation))
     if search is not None:
         parts.append(_search(search))
+    if validation is not None:
+        parts.append(_validation(validation))
     parts.append(f"<section><h2>Stages</h2>{table_html(pd.DataFrame(stages).set_index('stage'))}</section>")
     atomic_write(path, page(f"headrace report · {project}", parts, key=key))
     return path
@@ -183,6 +196,19 @@ def _gap(reference: dict[str, Any]) -> str:
     )
 
 
+def _annotations(annotations: dict[str, Any]) -> str:
+    missing = annotations.get("missing", 0)
+    gone = f" {missing} annotated id(s) are no longer in the pool." if missing else ""
+    return (
+        "<section><h2>Hand annotations</h2>"
+        f"<p><b>{annotations['used']}</b> hand-annotated rows used in training "
+        f"(annotations v{annotations['version']}, from <code>headrace annotate</code>), each with its "
+        "hand label instead of the label model's. The hand label differs from the label model's "
+        f"guess on {annotations['differ_from_label_model']} of them; {annotations['uncovered']} "
+        f"had no LF vote.{gone}</p></section>"
+    )
+
+
 def _search(search: dict[str, Any]) -> str:
     import plotly.graph_objects as go
 
@@ -212,3 +238,35 @@ def _search(search: dict[str, Any]) -> str:
         f"{search['n_trials']} trials ({search['n_pruned']} pruned) in {search['wall_seconds']:.1f}s</p>"
     )
     return f"<section><h2>Model search</h2>{summary}{''.join(parts)}</section>"
+
+
+def _validation(validation: dict[str, Any]) -> str:
+    reports = validation["reports"]
+    rows = sum(r["rows"] for r in reports)
+    where = html.escape(Path(validation["constraints"]).name)
+    origin = ""
+    if validation["inferred"]:
+        origin = " (inferred from this run's snapshot: edit it to tighten or relax a rule)"
+    found = [(r["source"], v) for r in reports for v in r["violations"]]
+    if not found:
+        status = "<p class=ok><b>every rule holds</b></p>"
+    else:
+        status = f"<p class=breach><b>{len(found)} soft violation(s)</b>: reported, the run went on</p>"
+    intro = f"<p>{rows} rows in {len(reports)} snapshot(s) checked against <code>{where}</code>{origin}.</p>"
+    if not found:
+        return f"<section><h2>Data validation</h2>{intro}{status}</section>"
+    table = pd.DataFrame(
+        [
+            {
+                "source": source,
+                "column": v["column"],
+                "rule": v["rule"],
+                "severity": v["severity"],
+                "rows": v["count"],
+                "share": f"{v['rate']:.1%}",
+                "examples": "; ".join(f"{e['id']!r} = {e['value']!r}" for e in v["examples"]),
+            }
+            for source, v in found
+        ]
+    ).set_index("source")
+    return f"<section><h2>Data validation</h2>{intro}{status}{table_html(table)}</section>"

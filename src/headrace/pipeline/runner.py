@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from headrace.engines import Engine
+from headrace.pipeline.augment import augment
+from headrace.pipeline.augment_compare import augmentation_section
 from headrace.pipeline.context import PipelineContext, ProgressReporter, StageOutcome
 from headrace.pipeline.profile import profile_model
 from headrace.pipeline.register import STAGING, register
@@ -37,6 +39,12 @@ class PipelineResult:
     search: dict[str, Any]
     slices: dict[str, Any] | None
     gold_reference: dict[str, Any] | None
+    #: Hand annotations the end model trained on (``headrace annotate``), if any.
+    annotations: dict[str, Any] | None = None
+    #: The data's check against the constraints file (soft violations only: hard ones stop the run).
+    validation: dict[str, Any] | None = None
+    #: Augmentation counts and the test/slice scores with vs without it (``augment:``), if any.
+    augmentation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
@@ -54,6 +62,9 @@ class PipelineResult:
             | {"wall_seconds": round(self.search["wall_seconds"], 2), "trials": self.search["trials"]},
             "slices": self.slices,
             "gold_reference": self.gold_reference,
+            "annotations": self.annotations,
+            "validation": self.validation,
+            "augmentation": self.augmentation,
             "stages": {s.name: s.to_dict() for s in self.stages},
             "report": str(self.report),
         }
@@ -74,13 +85,20 @@ def run_project(
     """
     with pipeline_session(root, "pipeline", progress=progress, engine=engine) as (ctx, run):
         supervision = supervise(ctx)
-        model = train(ctx, supervision.data, supervision.labeling, supervision.labels)
+        augmented = augment(ctx, supervision.data, supervision.labels)
+        model = train(ctx, supervision.data, supervision.labeling, supervision.labels, augmented)
         profile_model(ctx, supervision.data, model)
         evaluation = evaluate(ctx, supervision.data, model)
         version = register(ctx, model, evaluation)
         test = None if evaluation is None else dict(evaluation.metrics)
         slices = None if test is None else test.pop("slices", None)
         reference = _gold_reference(ctx, supervision, test)
+        augmentation = None
+        if augmented is not None:
+            augmentation = augmentation_section(
+                ctx, supervision.data, supervision.labels, augmented, model, evaluation
+            )
+        validation = None if supervision.validation is None else supervision.validation.to_dict()
         # The model is an output of the train run, not of this umbrella run: lineage
         # must lead to the stage that made it.
         run.metrics.update(
@@ -100,6 +118,9 @@ def run_project(
             search=model.search,
             slices=slices,
             gold_reference=reference,
+            annotations=model.annotations,
+            validation=validation,
+            augmentation=augmentation,
         )
         return PipelineResult(
             run_id=run.id,
@@ -114,6 +135,9 @@ def run_project(
             search=model.search,
             slices=slices,
             gold_reference=reference,
+            annotations=model.annotations,
+            validation=validation,
+            augmentation=augmentation,
         )
 
 

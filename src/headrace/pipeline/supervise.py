@@ -13,6 +13,7 @@ from headrace.pipeline.context import PipelineContext
 from headrace.pipeline.ingest import IngestOutput, ingest
 from headrace.pipeline.label_model import TrainingLabels, fit_label_model
 from headrace.pipeline.labeling import LabelingOutput, label
+from headrace.pipeline.validate import DataValidation, validate_snapshots
 from headrace.supervision import lf_summary
 
 __all__ = ["Supervision", "supervise"]
@@ -27,6 +28,8 @@ class Supervision:
     labels: TrainingLabels
     summary: pd.DataFrame
     label_model: dict[str, Any]
+    #: The snapshots' check against the constraints file (``None``: validation is off).
+    validation: DataValidation | None = None
 
     @property
     def failure_examples(self) -> dict[str, list[dict[str, str]]]:
@@ -39,8 +42,12 @@ class Supervision:
 
 
 def supervise(ctx: PipelineContext) -> Supervision:
-    """Run ingest, label and label model (cached where unchanged) and summarize the LFs."""
+    """Run ingest, validate, label and label model (cached where unchanged) and summarize the LFs.
+
+    Data that breaks a hard rule of the constraints file stops here, before any LF runs.
+    """
     data = ingest(ctx)
+    validation = validate_snapshots(ctx, data)
     labeling = label(ctx, data)
     labels = fit_label_model(ctx, data, labeling)
     gold = None
@@ -55,4 +62,4 @@ def supervise(ctx: PipelineContext) -> Supervision:
         seconds={n: s.get("seconds", 0.0) for n, s in labeling.lf_stats.items()},
     )
     record = ctx.store.runs.get(next(o.run_id for o in ctx.outcomes if o.name == "label_model"))
-    return Supervision(data, labeling, labels, summary, record.metrics)
+    return Supervision(data, labeling, labels, summary, record.metrics, validation)

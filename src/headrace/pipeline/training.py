@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from headrace.data import GOLD_COLUMN, Snapshot, infer_features, prepare_frame
 from headrace.errors import DataError, TrainingError
+from headrace.pipeline.annotations import annotate_training_labels, pool_ids
 from headrace.pipeline.context import PipelineContext
 from headrace.pipeline.ingest import IngestOutput
 from headrace.pipeline.label_model import TrainingLabels
@@ -21,7 +22,18 @@ from headrace.project import FeaturesConfig, import_project_module
 from headrace.registry import ModelPackage, load_package, save_package
 from headrace.store import ActiveRun, RunRecord, canonical_json
 
-__all__ = ["TrainedModel", "evaluate", "train", "train_reference"]
+if TYPE_CHECKING:
+    from headrace.pipeline.augment import AugmentedRows
+
+__all__ = [
+    "TrainedModel",
+    "TrainingRows",
+    "evaluate",
+    "train",
+    "train_reference",
+    "training_inputs",
+    "training_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,8 @@ class TrainedModel:
     run_id: str
     train_rows: int
     search: dict[str, Any]
+    #: What hand annotations the training used (``AnnotatedTraining.to_dict``), if any.
+    annotations: dict[str, Any] | None = None
 
 
 def _features(ctx: PipelineContext, data: IngestOutput) -> FeaturesConfig:
@@ -112,7 +126,13 @@ def _run_search_stage(
         kind, inputs=inputs, params=_search_params(ctx, data), compute=compute, detail=detail
     )
     search: dict[str, Any] = json.loads(ctx.store.objects.read_bytes(record.outputs["search"]))
-    return TrainedModel(record.outputs["model"], record.id, record.metrics["train_rows"], search)
+    return TrainedModel(
+        record.outputs["model"],
+        record.id,
+        record.metrics["train_rows"],
+        search,
+        annotations=record.metrics.get("annotations"),
+    )
 
 
 def _search_params(ctx: PipelineContext, data: IngestOutput) -> dict[str, Any]:
@@ -124,30 +144,97 @@ def _search_params(ctx: PipelineContext, data: IngestOutput) -> dict[str, Any]:
     }
 
 
-def train(
-    ctx: PipelineContext, data: IngestOutput, labeling: LabelingOutput, labels: TrainingLabels
-) -> TrainedModel:
-    """Search families and hyper-parameters on the probabilistic labels (noise-aware)."""
-    config = ctx.project.config
+@dataclass(frozen=True)
+class TrainingRows:
+    """The pool rows the end model trains on and their label distributions."""
+
+    table: pa.Table
+    probs: np.ndarray[Any, np.dtype[np.float64]]
+    dropped_uncovered: int
+    #: What hand annotations changed (``AnnotatedTraining.to_dict``), if any.
+    annotations: dict[str, Any] | None = None
+
+
+def training_inputs(data: IngestOutput, labels: TrainingLabels) -> dict[str, str]:
+    """The stored objects the training rows are made from (part of every cache key over them)."""
     inputs = {"snapshot": data.unlabeled.id, "training_labels": labels.object_id}
+    if data.annotations is not None:
+        inputs["annotations"] = data.annotations.object_id
+    return inputs
+
+
+def training_rows(ctx: PipelineContext, data: IngestOutput, labels: TrainingLabels) -> TrainingRows:
+    """The covered pool rows (all with ``train.drop_uncovered: false``), hand labels applied.
+
+    Raises
+    ------
+    TrainingError
+        No row is left to train on.
+    """
+    config = ctx.project.config
+    table = data.unlabeled.table
+    keep = labels.covered if config.train.drop_uncovered else np.ones(table.num_rows, dtype=bool)
+    probs = labels.probs
+    annotations = None
+    if data.annotations is not None:
+        # A hand label replaces the row's weak label (one-hot) and keeps the row even
+        # when no LF covers it. Annotations only train: the label model is still chosen
+        # on gold dev alone, because suggested rows are picked for being hard, a biased
+        # sample that would skew a choice meant to hold for the whole pool.
+        annotated = annotate_training_labels(
+            pool_ids(data.unlabeled, config.data.id),
+            probs,
+            labels.covered,
+            data.annotations,
+            config.task.labels,
+        )
+        probs = annotated.probs
+        keep = keep | annotated.annotated
+        annotations = annotated.to_dict()
+    if not keep.any():
+        raise TrainingError(
+            "no row of the unlabeled pool is covered by any LF; add LFs that fire, "
+            "or set train.drop_uncovered: false"
+        )
+    return TrainingRows(table.filter(keep), probs[keep], int((~keep).sum()), annotations)
+
+
+def train(
+    ctx: PipelineContext,
+    data: IngestOutput,
+    labeling: LabelingOutput,
+    labels: TrainingLabels,
+    augmented: AugmentedRows | None = None,
+) -> TrainedModel:
+    """Search families and hyper-parameters on the probabilistic labels (noise-aware).
+
+    With ``augmented`` (the augment stage's output) the search trains on the training
+    rows plus their augmented copies.
+    """
+    inputs = training_inputs(data, labels)
     if data.gold_dev is not None:
         inputs["gold_dev"] = data.gold_dev.id
+    if augmented is not None:
+        inputs["augmented_rows"] = augmented.object_id
 
     def compute(run: ActiveRun) -> None:
-        table = data.unlabeled.table
-        keep = labels.covered if config.train.drop_uncovered else np.ones(table.num_rows, dtype=bool)
-        if not keep.any():
-            raise TrainingError(
-                "no row of the unlabeled pool is covered by any LF; add LFs that fire, "
-                "or set train.drop_uncovered: false"
-            )
+        rows = training_rows(ctx, data, labels)
+        if rows.annotations is not None:
+            run.metrics["annotations"] = rows.annotations
         lineage = {
             "snapshot": data.unlabeled.id,
             "training_labels": labels.object_id,
             "label_matrix": labeling.matrix_id,
         }
-        _search_and_package(ctx, run, table.filter(keep), labels.probs[keep], data, lineage)
-        run.metrics["dropped_uncovered"] = int((~keep).sum())
+        if data.annotations is not None:
+            lineage["annotations"] = data.annotations.object_id
+        table, probs = rows.table, rows.probs
+        if augmented is not None:
+            # The augment stage's rows are these training rows and their copies.
+            table, probs = augmented.table, augmented.probs
+            lineage["augmented_rows"] = augmented.object_id
+        _search_and_package(ctx, run, table, probs, data, lineage)
+        run.metrics["dropped_uncovered"] = rows.dropped_uncovered
 
     return _run_search_stage(ctx, "train", inputs, data, compute)
 

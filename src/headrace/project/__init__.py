@@ -1,6 +1,7 @@
 """The project: its file (``headrace.yaml``), its folder and its Python modules."""
 
 from headrace.project.config import (
+    AugmentConfig,
     ChecksConfig,
     DataConfig,
     EngineConfig,
@@ -14,10 +15,12 @@ from headrace.project.config import (
     ServeBatchConfig,
     ServeConfig,
     ServeLogConfig,
+    ServeSampleConfig,
     StoreConfig,
     SupervisionConfig,
     TaskConfig,
     TrainConfig,
+    ValidationConfig,
 )
 from headrace.project.loader import PROJECT_FILENAME, Project, load_project
 from headrace.project.modules import import_project_module
@@ -25,6 +28,7 @@ from headrace.project.scaffold import available_examples, init_project
 
 __all__ = [
     "PROJECT_FILENAME",
+    "AugmentConfig",
     "ChecksConfig",
     "DataConfig",
     "EngineConfig",
@@ -39,10 +43,12 @@ __all__ = [
     "ServeBatchConfig",
     "ServeConfig",
     "ServeLogConfig",
+    "ServeSampleConfig",
     "StoreConfig",
     "SupervisionConfig",
     "TaskConfig",
     "TrainConfig",
+    "ValidationConfig",
     "available_examples",
     "import_project_module",
     "init_project",

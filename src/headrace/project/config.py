@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "AugmentConfig",
     "ChecksConfig",
     "DataConfig",
     "EngineConfig",
@@ -24,10 +25,12 @@ __all__ = [
     "ServeBatchConfig",
     "ServeConfig",
     "ServeLogConfig",
+    "ServeSampleConfig",
     "StoreConfig",
     "SupervisionConfig",
     "TaskConfig",
     "TrainConfig",
+    "ValidationConfig",
 ]
 
 
@@ -140,6 +143,30 @@ class TrainConfig(_Strict):
     seed: int = Field(default=0, ge=0)
 
 
+class AugmentConfig(_Strict):
+    """Data augmentation of the training rows (``augment.py``), applied before training."""
+
+    functions: str = Field(default="augment.py", description="Python file defining the TFs")
+    policy: Literal["one", "all", "random"] = Field(
+        default="random",
+        description="one: copies per TF, each by that TF; all: every TF in turn; random: k TFs per copy",
+    )
+    k: int = Field(default=1, ge=1, description="TFs per copy (policy: random only)")
+    n_per_original: int = Field(default=1, ge=1, description="copies per original row (per TF with one)")
+    keep_original: bool = Field(default=True, description="train on the original rows too")
+    seed: int = Field(default=0, ge=0, description="seed of every random choice (policy and TFs)")
+    compare: bool = Field(
+        default=True,
+        description="also fit the chosen model without augmentation and report both on gold test",
+    )
+
+    @model_validator(mode="after")
+    def _k_needs_random(self) -> AugmentConfig:
+        if self.k != 1 and self.policy != "random":
+            raise ValueError(f"k applies to policy: random only (policy is {self.policy!r}); remove k")
+        return self
+
+
 class EngineConfig(_Strict):
     """Where partitioned work (LF application, later batch prediction) runs."""
 
@@ -170,12 +197,22 @@ class ServeLogConfig(_Strict):
     )
 
 
+class ServeSampleConfig(_Strict):
+    """A bounded uniform sample of live traffic inputs (a reservoir), for ``headrace validate --traffic``."""
+
+    rows: int = Field(default=1000, ge=0, description="rows kept per model at most; 0 turns sampling off")
+    flush_interval_s: float = Field(
+        default=30.0, gt=0, description="how often the sample is written to .headrace/traffic_sample"
+    )
+
+
 class ServeConfig(_Strict):
     """``headrace serve``: which model, request limits, batching, logging and auth."""
 
     model: str = Field(default="production", min_length=1, description="alias or version to serve")
     batch: ServeBatchConfig = Field(default_factory=ServeBatchConfig)
     log: ServeLogConfig = Field(default_factory=ServeLogConfig)
+    sample: ServeSampleConfig = Field(default_factory=ServeSampleConfig)
     max_body_bytes: int = Field(default=10_000_000, ge=1, description="larger bodies get 413")
     max_rows: int = Field(default=10_000, ge=1, description="rows per request at most; more get 413")
     reload_interval_s: float = Field(
@@ -250,6 +287,17 @@ class ChecksConfig(_Strict):
         return value
 
 
+class ValidationConfig(_Strict):
+    """Data validation: every snapshot and the served traffic checked against a constraints file."""
+
+    enabled: bool = True
+    constraints: str = Field(
+        default="constraints.yaml",
+        min_length=1,
+        description="YAML file of per-column rules; inferred from the first snapshot when missing",
+    )
+
+
 class StoreConfig(_Strict):
     """Where the store keeps its objects (the metadata database follows ``HEADRACE_DB``)."""
 
@@ -274,4 +322,8 @@ class ProjectConfig(_Strict):
     serve: ServeConfig = Field(default_factory=ServeConfig)
     monitor: MonitorConfig = Field(default_factory=MonitorConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    validation: ValidationConfig = Field(default_factory=ValidationConfig)
     checks: ChecksConfig | None = Field(default=None, description="behavioral tests (tests.py)")
+    augment: AugmentConfig | None = Field(
+        default=None, description="augment the training rows with transformation functions (augment.py)"
+    )

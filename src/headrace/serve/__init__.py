@@ -7,6 +7,7 @@ through :class:`ServedModel`, so a row gets the same answer either way.
 from headrace.serve.batch import BatchPredictionResult, BatchProgress, predict_files
 from headrace.serve.predictor import Predictions, ServedModel, load_served_model, probability_column
 from headrace.serve.schema import FieldSpec, InputSchema, RowProblem, RowValidationError
+from headrace.serve.traffic import TrafficSample, TrafficSampler, read_traffic_sample, validate_traffic
 
 __all__ = [
     "BatchPredictionResult",
@@ -17,7 +18,11 @@ __all__ = [
     "RowProblem",
     "RowValidationError",
     "ServedModel",
+    "TrafficSample",
+    "TrafficSampler",
     "load_served_model",
     "predict_files",
     "probability_column",
+    "read_traffic_sample",
+    "validate_traffic",
 ]

@@ -22,6 +22,7 @@ Every client mistake is a 4xx with a JSON body ``{"error": ..., "detail": ...}``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -47,10 +48,11 @@ from headrace.serve.batcher import BatchStats, MicroBatcher, PredictionFailed, S
 from headrace.serve.feedback import FEEDBACK_DIRNAME, record_feedback
 from headrace.serve.metrics import ServerMetrics
 from headrace.serve.openapi import openapi_document
-from headrace.serve.predictor import ServedModel
+from headrace.serve.predictor import Predictions, ServedModel
 from headrace.serve.predlog import PREDICTIONS_DIRNAME, PredictionLog
 from headrace.serve.schema import RowValidationError
 from headrace.serve.slot import ModelSlot
+from headrace.serve.traffic import TRAFFIC_SAMPLE_DIRNAME, TrafficSampler
 from headrace.store import Store
 
 __all__ = ["PredictionServer", "create_app"]
@@ -122,6 +124,11 @@ class PredictionServer:
                 flush_rows=config.log.flush_rows,
                 flush_interval_s=config.log.flush_interval_s,
             )
+        # A bounded uniform sample of live inputs, for checking traffic against the
+        # project's data constraints (headrace validate --traffic).
+        self.sampler: TrafficSampler | None = None
+        if config.sample.rows > 0:
+            self.sampler = TrafficSampler(store.root / TRAFFIC_SAMPLE_DIRNAME, size=config.sample.rows)
         self.batcher: MicroBatcher | None = None
         self.app: ASGIApp = _MetricsMiddleware(
             Starlette(
@@ -152,7 +159,7 @@ class PredictionServer:
             max_size=self.config.batch.max_size,
             max_latency_ms=self.config.batch.max_latency_ms,
             max_queue_rows=self.config.batch.max_queue_rows,
-            after_batch=None if log is None else log.append,
+            after_batch=None if log is None and self.sampler is None else self._after_batch,
             on_batch=self._batched,
         )
         self.batcher.start()
@@ -163,15 +170,37 @@ class PredictionServer:
         if self.slot.current is None:
             await self.slot.load()
         self.slot.start()
+        sampling = None
+        if self.sampler is not None:
+            sampling = asyncio.get_running_loop().create_task(self._flush_samples(self.sampler))
         try:
             yield
         finally:
             # Order matters for SIGTERM: stop swapping, answer what is queued, then
-            # write every logged prediction before the process ends.
+            # write every logged prediction (and the traffic sample) before the process ends.
             await self.slot.stop()
             await self.batcher.stop()
+            if sampling is not None and self.sampler is not None:
+                sampling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sampling
+                await asyncio.to_thread(self.sampler.flush)
             if log is not None:
                 await asyncio.to_thread(log.close)
+
+    def _after_batch(
+        self, model: ServedModel, inputs: pa.Table, predictions: Predictions, request_ids: list[str]
+    ) -> None:
+        # On the model worker thread, after each model call: both only queue or keep rows.
+        if self.log is not None:
+            self.log.append(model, inputs, predictions, request_ids)
+        if self.sampler is not None:
+            self.sampler.offer(model.model_id, inputs)
+
+    async def _flush_samples(self, sampler: TrafficSampler) -> None:
+        while True:
+            await asyncio.sleep(self.config.sample.flush_interval_s)
+            await asyncio.to_thread(sampler.flush)
 
     def _swapped(self, model: ServedModel, replaced: bool) -> None:
         if replaced:

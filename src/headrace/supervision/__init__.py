@@ -1,5 +1,14 @@
 """Weak supervision: labeling functions, the applier, label matrices and label models."""
 
+from headrace.supervision.active import (
+    STRATEGIES,
+    Ranking,
+    conflict_scores,
+    disagreement_scores,
+    entropy_scores,
+    rank_rows,
+    uncovered_rows,
+)
 from headrace.supervision.analysis import lf_summary
 from headrace.supervision.applier import ApplyResult, LFFailure, apply_lfs
 from headrace.supervision.batch import LFBatch, Row
@@ -30,6 +39,7 @@ from headrace.supervision.synthetic import SyntheticLabels, make_label_matrix
 __all__ = [
     "ABSTAIN",
     "LABEL_MODELS",
+    "STRATEGIES",
     "ApplyResult",
     "DawidSkene",
     "LFBatch",
@@ -41,6 +51,7 @@ __all__ = [
     "LabelingFunction",
     "MajorityVote",
     "MatrixCompletion",
+    "Ranking",
     "Row",
     "SlicingFunction",
     "SyntheticLabels",
@@ -52,10 +63,15 @@ __all__ = [
     "choose_label_model",
     "collect_lfs",
     "collect_slices",
+    "conflict_scores",
+    "disagreement_scores",
+    "entropy_scores",
     "keyword_lf",
     "labeling_function",
     "lf_summary",
     "make_label_matrix",
+    "rank_rows",
     "regex_lf",
     "slicing_function",
+    "uncovered_rows",
 ]
