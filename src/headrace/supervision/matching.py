@@ -10,11 +10,20 @@ characters Python counts as whitespace). So RE2 scans the whole column and Pytho
 ``re`` re-answers just those rows — a few percent of real comments. Patterns RE2 cannot
 run (lookarounds, backreferences), and case-insensitive patterns with non-ASCII cased
 letters (whose case folding differs), go to Python entirely.
+
+Most of those suspect rows cannot match at all: before asking Python, RE2 runs a
+*relaxed* pattern over them, with ``\\b``/``\\B`` dropped and every Unicode-aware
+class widened to a Unicode superset of Python's, and only rows the relaxed pattern
+finds go to Python (Python holds the GIL, so this is what keeps LF threads parallel).
+One more disagreement: Python's ``$`` also matches before a final newline, RE2's only
+at the very end, so rows ending in ``\\n`` go to Python when the pattern has a ``$``.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +44,18 @@ _EXTRA_PY_SPACE = r"[\x0b\x1c-\x1f]"
 # Letters whose case-insensitive matching differs (Python folds dotted/dotless i onto
 # ASCII i/I; the Kelvin sign and long s are included to be safe).
 _SPECIAL_FOLDS = r"[\x{130}\x{131}\x{17f}\x{212a}]"
+# RE2 replacements of the Unicode-aware escapes, each matching at least what Python's
+# does (\b and \B, assertions, are dropped: a pattern without them matches more).
+_RELAXED = {
+    "b": "",
+    "B": "",
+    "d": r"[0-9\p{N}]",
+    "w": r"[\w\p{L}\p{N}\p{M}]",
+    "s": r"[\s\p{Z}\x{85}\x0b\x1c-\x1f]",
+    "D": r"[\s\S]",
+    "W": r"[\s\S]",
+    "S": r"[\s\S]",
+}
 
 
 class TextColumn:
@@ -46,23 +67,25 @@ class TextColumn:
 
     def __init__(self, column: pa.Array | pa.ChunkedArray) -> None:
         self.text = pc.fill_null(_as_text(column), "")
-        self._suspects: dict[tuple[bool, bool, bool], npt.NDArray[np.intp]] = {}
-        self._values: list[Any] | None = None
-        self._non_ascii: npt.NDArray[np.intp] | None = None
+        # LFs over one column run on several threads: each shared result is computed
+        # once, by the first thread that needs it, while the others wait for it.
+        self._shared: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.text)
 
     def values(self) -> list[Any]:
         """The text as Python strings (built on first use)."""
-        if self._values is None:
-            self._values = self.text.to_pylist()
-        return self._values
+        values: list[Any] = self._once("values", self.text.to_pylist)
+        return values
 
     def values_at(self, rows: npt.NDArray[np.intp]) -> list[Any]:
         """The Python strings of some rows (without converting the whole column)."""
-        if self._values is not None:
-            return [self._values[i] for i in rows]
+        values = self._shared.get("values")
+        if values is not None:
+            return [values[i] for i in rows]
         return list(self.text.take(pa.array(rows)).to_pylist())
 
     def suspects(self, *, classes: bool, spaces: bool, folding: bool) -> npt.NDArray[np.intp]:
@@ -71,30 +94,61 @@ class TextColumn:
         ``classes``: the pattern uses Unicode-aware escapes; ``spaces``: among them
         ``\\s``/``\\S``; ``folding``: it matches case-insensitively.
         """
-        key = (classes, spaces, folding)
-        if key not in self._suspects:
+
+        def compute() -> npt.NDArray[np.intp]:
             parts = [self._among_non_ascii(_NON_ASCII_WORD_OR_SPACE)] if classes else []
             parts += [self._among_non_ascii(_SPECIAL_FOLDS)] if folding else []
             parts += [self._rows_matching(_EXTRA_PY_SPACE)] if spaces else []
-            self._suspects[key] = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.intp)
-        return self._suspects[key]
+            return np.unique(np.concatenate(parts)) if parts else np.empty(0, np.intp)
+
+        rows: npt.NDArray[np.intp] = self._once(f"suspects:{classes}:{spaces}:{folding}", compute)
+        return rows
+
+    def newline_ended(self) -> npt.NDArray[np.intp]:
+        """Rows ending in ``\\n``, where Python's ``$`` matches twice and RE2's once."""
+        rows: npt.NDArray[np.intp] = self._once(
+            "newline_ended", lambda: _flatnonzero(pc.ends_with(self.text, "\n"))
+        )
+        return rows
+
+    def _once(self, key: str, compute: Callable[[], Any]) -> Any:
+        with self._locks_lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._shared:
+                self._shared[key] = compute()
+            return self._shared[key]
 
     def _among_non_ascii(self, pattern: str) -> npt.NDArray[np.intp]:
         # Both kinds of suspect character are non-ASCII: scan only rows that have one
         # (Unicode-class scans are several times slower than a plain ASCII check).
-        if self._non_ascii is None:
-            ascii_only = pc.string_is_ascii(self.text).to_numpy(zero_copy_only=False)
-            self._non_ascii = np.flatnonzero(~np.asarray(ascii_only, dtype=bool))
-        if not len(self._non_ascii):
-            return self._non_ascii
-        subset = self.text.take(pa.array(self._non_ascii))
-        hits = pc.match_substring_regex(subset, pattern).to_numpy(zero_copy_only=False)
-        found: npt.NDArray[np.intp] = self._non_ascii[np.asarray(hits, dtype=bool)]
-        return found
+        non_ascii: npt.NDArray[np.intp] = self._once(
+            "non_ascii", lambda: _flatnonzero(pc.invert(pc.string_is_ascii(self.text)))
+        )
+
+        def compute() -> npt.NDArray[np.intp]:
+            if not len(non_ascii):
+                return non_ascii
+            subset = self.text.take(pa.array(non_ascii))
+            found: npt.NDArray[np.intp] = non_ascii[_mask(pc.match_substring_regex(subset, pattern))]
+            return found
+
+        rows: npt.NDArray[np.intp] = self._once(f"non_ascii:{pattern}", compute)
+        return rows
 
     def _rows_matching(self, pattern: str) -> npt.NDArray[np.intp]:
-        hits = pc.match_substring_regex(self.text, pattern).to_numpy(zero_copy_only=False)
-        return np.flatnonzero(np.asarray(hits, dtype=bool))
+        rows: npt.NDArray[np.intp] = self._once(
+            f"matching:{pattern}", lambda: _flatnonzero(pc.match_substring_regex(self.text, pattern))
+        )
+        return rows
+
+
+def _mask(hits: Any) -> npt.NDArray[np.bool_]:
+    return np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _flatnonzero(hits: Any) -> npt.NDArray[np.intp]:
+    return np.flatnonzero(_mask(hits))
 
 
 @dataclass(frozen=True)
@@ -106,6 +160,7 @@ class TextMatcher:
     _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _use_re2: bool = field(init=False, repr=False, compare=False)
     _unicode_aware: bool = field(init=False, repr=False, compare=False)
+    _relaxed: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         flags = re.IGNORECASE if self.ignore_case else 0
@@ -115,6 +170,8 @@ class TextMatcher:
         cased = any(not ch.isascii() and ch.lower() != ch.upper() for ch in self.pattern)
         object.__setattr__(self, "_use_re2", not (cased and self.ignore_case) and _re2_accepts(self.pattern))
         object.__setattr__(self, "_unicode_aware", _UNICODE_AWARE.search(self.pattern) is not None)
+        relaxed = _relax(self.pattern) if self._use_re2 and self._unicode_aware else None
+        object.__setattr__(self, "_relaxed", relaxed if relaxed and _re2_accepts(relaxed) else None)
 
     def search(self, column: pa.Array | pa.ChunkedArray | TextColumn) -> npt.NDArray[np.bool_]:
         """Return whether the pattern is found in each value (nulls read as ``""``)."""
@@ -128,9 +185,30 @@ class TextMatcher:
             spaces="\\s" in self.pattern or "\\S" in self.pattern,
             folding=self.ignore_case,
         )
+        if len(rest) and self._relaxed is not None:
+            rest, impossible = self._possible(text, rest, self._relaxed)
+            result[impossible] = False
+        if "$" in self.pattern:
+            rest = np.union1d(rest, text.newline_ended())
         if len(rest):
             result[rest] = self._search_python(text.values_at(rest))
         return result
+
+    def _possible(
+        self, text: TextColumn, suspects: npt.NDArray[np.intp], relaxed: str
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Split suspect rows into those Python must answer and those that cannot match.
+
+        A row the relaxed pattern does not find cannot match under Python's rules,
+        except where case folding differs (those rows always go to Python).
+        """
+        subset = text.text.take(pa.array(suspects))
+        found = pc.match_substring_regex(subset, relaxed, ignore_case=self.ignore_case)
+        possible = np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+        if self.ignore_case:
+            folds = text.suspects(classes=False, spaces=False, folding=True)
+            possible |= np.isin(suspects, folds)
+        return suspects[possible], suspects[~possible]
 
     def _search_python(self, values: list[Any]) -> npt.NDArray[np.bool_]:
         search = self._compiled.search
@@ -145,6 +223,40 @@ def _as_text(column: pa.Array | pa.ChunkedArray) -> Any:
     if pa.types.is_dictionary(column.type):
         return column.cast(pa.string())
     return pa.array([None if v is None else str(v) for v in column.to_pylist()], type=pa.string())
+
+
+def _relax(pattern: str) -> str | None:
+    """``pattern`` with the Unicode-aware escapes widened (:data:`_RELAXED`) for RE2.
+
+    ``None`` when such an escape stands inside a character class (``[\\w-]``), where
+    widening would need rewriting the class.
+    """
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            escape = pattern[i + 1]
+            if escape in _RELAXED:
+                if in_class:
+                    return None
+                out.append(_RELAXED[escape])
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            # A leading ^ negates, and a ] right after [ or [^ is a literal.
+            for literal in ("^", "]"):
+                if i < len(pattern) and pattern[i] == literal:
+                    out.append(literal)
+                    i += 1
+    return "".join(out)
 
 
 def _re2_accepts(pattern: str) -> bool:
