@@ -8,6 +8,8 @@ The loop under test is the user's: ``suggest_rows`` → a person fills the label
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +191,27 @@ def test_each_import_is_a_new_version_that_includes_the_previous(example: Path, 
         assert current.labels == dict([*pool[1:15], flipped])
         v2 = store.runs.get(current.run_id)
         assert v2.inputs["previous"] == store.runs.get(first.run_id or "").outputs[ANNOTATIONS_RUN]
+
+
+def test_two_imports_at_once_keep_both_files_labels(example: Path, tmp_path: Path) -> None:
+    # Each import reads the current version and records the next; run side by side
+    # without the lock, both would build on "no version" and one file would be lost.
+    pool = list(oracle(example).items())
+    files = [write_csv(tmp_path / "one.csv", pool[:10]), write_csv(tmp_path / "two.csv", pool[10:20])]
+    start = threading.Barrier(2)
+
+    def run(path: Path) -> int | None:
+        start.wait()
+        return import_annotations(example, path).version
+
+    with ThreadPoolExecutor(2) as pool_of_two:
+        versions = sorted(v or 0 for v in pool_of_two.map(run, files))
+
+    assert versions == [1, 2]
+    with Store.for_project(example) as store:
+        current = current_annotations(store, "youtube-spam")
+        assert current is not None and current.version == 2
+        assert current.labels == dict(pool[:20])
 
 
 # -- suggestions ---------------------------------------------------------------------------------

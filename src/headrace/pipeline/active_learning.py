@@ -37,6 +37,7 @@ from headrace.pipeline.session import pipeline_session
 from headrace.pipeline.supervise import supervise
 from headrace.project import ProjectConfig
 from headrace.registry import get_version, load_package
+from headrace.store.filelock import file_lock
 from headrace.supervision.active import STRATEGIES, rank_rows
 
 __all__ = [
@@ -47,6 +48,9 @@ __all__ = [
     "import_annotations",
     "suggest_rows",
 ]
+
+#: File in the store's folder that ``import_annotations`` holds while it makes a version.
+ANNOTATIONS_LOCK = "annotations.lock"
 
 #: Kind of the run that ranks rows and writes a suggestions file.
 SUGGESTIONS_RUN = "suggestions"
@@ -290,7 +294,12 @@ def import_annotations(
         twice with different labels; the message names the rows. Nothing is stored.
     """
     path = Path(file)
-    with pipeline_session(root, "annotate", progress=progress, engine=engine) as (ctx, session_run):
+    with (
+        pipeline_session(root, "annotate", progress=progress, engine=engine) as (ctx, session_run),
+        # Read the current version and record the next in one go: two imports at once
+        # would otherwise both build on the same version and one's labels be lost.
+        file_lock(ctx.store.root / ANNOTATIONS_LOCK),
+    ):
         config = ctx.project.config
         data = ingest(ctx)
         parsed = read_annotation_file(

@@ -22,11 +22,9 @@ the project's constraints (``headrace validate --traffic``).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,11 +38,7 @@ from headrace.errors import NotFoundError, ProjectFileError
 from headrace.project import Project
 from headrace.registry import get_version
 from headrace.store import Store
-
-try:  # POSIX: several server processes merge into one file in turn
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: one server process per store
-    fcntl = None  # type: ignore[assignment]
+from headrace.store.filelock import file_lock
 
 __all__ = [
     "TRAFFIC_SAMPLE_DIRNAME",
@@ -154,7 +148,8 @@ class TrafficSampler:
     def _merge_into_file(self, model_id: str, rows: pa.Table, seen: int) -> int:
         self.root.mkdir(parents=True, exist_ok=True)
         path = sample_path(self.root, model_id)
-        with _locked(path.with_name(path.name + ".lock")):
+        # Several server processes merge into one file in turn.
+        with file_lock(path.with_name(path.name + ".lock")):
             previous = read_traffic_sample(self.root, model_id)
             if previous is not None and previous.table.schema.names != rows.schema.names:
                 logger.warning(
@@ -259,16 +254,3 @@ def _write(path: Path, table: pa.Table, *, model_id: str, seen: int) -> None:
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
