@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from headrace.augment.tf import TransformationFunction, source_of
+from headrace.augment.tf import TransformationFunction
 from headrace.errors import AugmentationError
+from headrace.store.hashing import function_source
 from headrace.supervision.batch import Row
 
 __all__ = [
@@ -77,7 +78,7 @@ def _closure_values(fn: Callable[..., Any]) -> list[str]:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        values.append(source_of(value) if callable(value) else repr(value))
+        values.append(function_source(value) if callable(value) else repr(value))
     return values
 
 
@@ -93,7 +94,7 @@ def perturbation_tf(perturbation: Perturbation, column: str, *, name: str) -> Tr
     >>> perturbation_tf(append(["lol"]), "content", name="lol").name
     'lol'
     """
-    spec = f"perturbation {source_of(perturbation)} with {_closure_values(perturbation)}"
+    spec = f"perturbation {function_source(perturbation)} with {_closure_values(perturbation)}"
     return _text_tf(name, perturbation, column, spec)
 
 

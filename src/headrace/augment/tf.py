@@ -20,7 +20,6 @@ editing a TF (and only that) invalidates the augmented rows made with it.
 from __future__ import annotations
 
 import inspect
-import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -31,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from headrace.errors import AugmentationError
-from headrace.store.hashing import hash_json
+from headrace.store.hashing import function_source, hash_json
 from headrace.supervision.batch import Row
 
 __all__ = [
@@ -43,17 +42,6 @@ __all__ = [
 
 #: What a vectorized TF receives: a pandas DataFrame or an Arrow table.
 BatchFormat = Literal["pandas", "arrow"]
-
-
-def source_of(fn: Callable[..., Any]) -> str:
-    """The function's source text (what its key hashes), as LFs and slices take it."""
-    try:
-        return textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError):
-        # Built in or defined interactively: fall back to the bytecode, still stable
-        # for an unchanged function within one Python version.
-        code = getattr(fn, "__code__", None)
-        return repr(code.co_code) if code is not None else repr(fn)
 
 
 def _takes_rng(fn: Callable[..., Any]) -> bool:
@@ -238,7 +226,7 @@ def transformation_function(
             fn=fn,
             vectorized=vectorized,
             resources=given,
-            source=source_of(fn),
+            source=function_source(fn),
             batch_format=batch_format,
             takes_rng=_takes_rng(fn),
         )

@@ -8,11 +8,14 @@ give equal keys regardless of dict order.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["canonical_json", "hash_bytes", "hash_file", "hash_json"]
+__all__ = ["canonical_json", "function_source", "hash_bytes", "hash_file", "hash_json"]
 
 _CHUNK = 1 << 20
 
@@ -39,3 +42,16 @@ def canonical_json(value: Any) -> str:
 def hash_json(value: Any) -> str:
     """Return the sha256 of the canonical JSON encoding of ``value``."""
     return hash_bytes(canonical_json(value).encode("utf-8"))
+
+
+def function_source(fn: Callable[..., Any]) -> str:
+    """The source text of ``fn``: what the key of a user's function (LF, slice, TF) hashes.
+
+    Built-in or interactively defined functions have no source file: their bytecode
+    stands in, stable for an unchanged function within one Python version.
+    """
+    try:
+        return textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        code = getattr(fn, "__code__", None)
+        return repr(code.co_code) if code is not None else repr(fn)

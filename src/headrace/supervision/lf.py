@@ -14,9 +14,7 @@ preprocessors' source, so editing an LF (and only that) invalidates its cached o
 
 from __future__ import annotations
 
-import inspect
 import re
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -26,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from headrace.errors import LabelingFunctionError
-from headrace.store.hashing import hash_json
+from headrace.store.hashing import function_source, hash_json
 from headrace.supervision.batch import LFBatch, Row
 from headrace.supervision.matching import TextMatcher
 
@@ -48,16 +46,6 @@ Preprocessor = Callable[[Row], Row]
 #: What a vectorized LF receives: a pandas DataFrame or the Arrow record batch itself.
 #: (``"lfbatch"``, the :class:`LFBatch` with its shared caches, is for built-in LFs.)
 BatchFormat = Literal["pandas", "arrow", "lfbatch"]
-
-
-def _source_of(fn: Callable[..., Any]) -> str:
-    try:
-        return textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError):
-        # Built in or defined interactively: fall back to the bytecode, still stable
-        # for an unchanged function within one Python version.
-        code = getattr(fn, "__code__", None)
-        return repr(code.co_code) if code is not None else repr(fn)
 
 
 @dataclass(frozen=True)
@@ -82,7 +70,7 @@ class LabelingFunction:
                 "vectorized": self.vectorized,
                 "batch_format": self.batch_format,
                 "resources": {k: repr(v) for k, v in sorted(self.resources.items())},
-                "pre": [_source_of(p) for p in self.pre],
+                "pre": [function_source(p) for p in self.pre],
             }
         )
 
@@ -205,7 +193,7 @@ def labeling_function(
             vectorized=vectorized,
             resources=dict(resources or {}),
             pre=tuple(pre),
-            source=_source_of(fn),
+            source=function_source(fn),
             batch_format=batch_format,
         )
 

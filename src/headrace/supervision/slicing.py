@@ -24,8 +24,6 @@ array([ True, False])
 
 from __future__ import annotations
 
-import inspect
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -37,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from headrace.errors import LabelingFunctionError
-from headrace.store.hashing import hash_json
+from headrace.store.hashing import function_source, hash_json
 from headrace.supervision.batch import Row
 
 __all__ = ["SlicingFunction", "apply_slices", "collect_slices", "slicing_function"]
@@ -107,14 +105,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(column): value for column, value in record.items()} for record in records]
 
 
-def _source_of(fn: Callable[..., Any]) -> str:
-    try:
-        return textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError):
-        code = getattr(fn, "__code__", None)
-        return repr(code.co_code) if code is not None else repr(fn)
-
-
 def slicing_function(
     name: str | None = None, *, vectorized: bool = False
 ) -> Callable[[Callable[..., Any]], SlicingFunction]:
@@ -137,7 +127,9 @@ def slicing_function(
     """
 
     def wrap(fn: Callable[..., Any]) -> SlicingFunction:
-        return SlicingFunction(name=name or fn.__name__, fn=fn, vectorized=vectorized, source=_source_of(fn))
+        return SlicingFunction(
+            name=name or fn.__name__, fn=fn, vectorized=vectorized, source=function_source(fn)
+        )
 
     return wrap
 
