@@ -12,6 +12,7 @@ from headrace.data.constraints import (
     infer_constraints,
     load_constraints,
     project_constraints,
+    require_constraints,
     write_constraints,
 )
 from headrace.data.frame import prepare_frame
@@ -49,6 +50,7 @@ __all__ = [
     "read_sources",
     "read_table",
     "require_columns",
+    "require_constraints",
     "require_unique_ids",
     "resolve_sources",
     "stratified_sample",

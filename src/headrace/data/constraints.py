@@ -387,6 +387,23 @@ def write_constraints(path: Path, constraints: Constraints, *, header: str = "")
         raise
 
 
+def require_constraints(project: Project) -> Constraints:
+    """The project's constraints, which must exist (to check data or traffic on demand).
+
+    Raises
+    ------
+    ProjectFileError
+        No constraints file yet, or it does not load.
+    """
+    path = project.path(project.config.validation.constraints)
+    if not path.is_file():
+        raise ProjectFileError(
+            f"{path}: no constraints file yet (validation.constraints); write one with "
+            "`headrace validate --infer`, or run `headrace run`, which infers it from the first snapshot"
+        )
+    return load_constraints(path)
+
+
 def project_constraints(project: Project) -> Constraints | None:
     """The project's constraints; ``None`` when validation is off or the file does not exist yet."""
     settings = project.config.validation

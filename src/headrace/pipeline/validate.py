@@ -32,6 +32,7 @@ from headrace.data import (
     infer_constraints,
     load_constraints,
     read_sources,
+    require_constraints,
     resolve_sources,
     write_constraints,
 )
@@ -189,13 +190,8 @@ def validate_project(root: Path | str) -> DataValidation:
         A data file cannot be read.
     """
     project = load_project(root)
+    constraints = require_constraints(project)
     path = project.path(project.config.validation.constraints)
-    if not path.is_file():
-        raise ProjectFileError(
-            f"{path}: no constraints file yet (validation.constraints); write one with "
-            "`headrace validate --infer`, or run `headrace run`, which infers it from the first snapshot"
-        )
-    constraints = load_constraints(path)
     labels = _source_labels(project)
     reports = tuple(
         check_constraints(table, constraints, source=labels[role])

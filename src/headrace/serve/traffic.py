@@ -33,8 +33,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from headrace.data import ReservoirSampler, ValidationReport, check_constraints, load_constraints
-from headrace.errors import NotFoundError, ProjectFileError
+from headrace.data import ReservoirSampler, ValidationReport, check_constraints, require_constraints
+from headrace.errors import NotFoundError
 from headrace.project import Project
 from headrace.registry import get_version
 from headrace.store import Store
@@ -225,13 +225,7 @@ def validate_traffic(
     NotFoundError
         No such model, or no traffic sampled for it yet.
     """
-    path = project.path(project.config.validation.constraints)
-    if not path.is_file():
-        raise ProjectFileError(
-            f"{path}: no constraints file yet (validation.constraints); write one with "
-            "`headrace validate --infer`"
-        )
-    constraints = load_constraints(path)
+    constraints = require_constraints(project)
     version = get_version(store, ref or project.config.serve.model)
     sample = read_traffic_sample(store.root / TRAFFIC_SAMPLE_DIRNAME, version.object_id)
     if sample is None:
