@@ -64,6 +64,21 @@ project_option = click.option(
 )
 
 
+#: ``--host`` of the commands that start an HTTP server.
+host_option = click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind; only loopback unless told."
+)
+
+#: ``--log-level`` of the commands that start an HTTP server.
+log_level_option = click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="uvicorn's log level.",
+)
+
+
 def engine_options(command: Callable[P, R]) -> Callable[P, R]:
     """Add ``--engine``, ``--workers`` and ``--dask-address`` (as ``engine_kind``, ``workers``
     and ``dask_address``); :func:`open_engine` turns them into an engine."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from headrace.cli.common import err, handles_errors, project_option
+from headrace.cli.common import err, handles_errors, host_option, log_level_option, project_option
 
 __all__ = ["serve"]
 
@@ -16,18 +16,10 @@ __all__ = ["serve"]
 @click.option(
     "--model", "ref", default=None, help="Alias or version to serve (default: serve.model, production)."
 )
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to bind; only loopback unless told."
-)
+@host_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
-@click.option(
-    "--log-level",
-    default="warning",
-    show_default=True,
-    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-    help="uvicorn's log level.",
-)
+@log_level_option
 @handles_errors
 def serve(project_dir: Path, ref: str | None, host: str, port: int, workers: int, log_level: str) -> None:
     """Serve a registered model over HTTP: POST /v1/predict, GET /v1/model, /metrics, …

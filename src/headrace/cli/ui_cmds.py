@@ -6,24 +6,16 @@ from pathlib import Path
 
 import click
 
-from headrace.cli.common import err, handles_errors, project_option
+from headrace.cli.common import err, handles_errors, host_option, log_level_option, project_option
 
 __all__ = ["ui"]
 
 
 @click.command()
 @project_option
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to bind; only loopback unless told."
-)
+@host_option
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--log-level",
-    default="warning",
-    show_default=True,
-    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-    help="uvicorn's log level.",
-)
+@log_level_option
 @handles_errors
 def ui(project_dir: Path, host: str, port: int, log_level: str) -> None:
     """Web dashboard: runs, lineage, labeling functions, models and monitoring.
