@@ -191,3 +191,25 @@ def test_an_unreachable_scheduler_is_an_engine_error_that_says_what_to_do() -> N
         engine.map_partitions(len, [[1]])
     assert time.monotonic() - start < 15
     engine.close()
+
+
+def test_a_scheduler_without_workers_is_an_engine_error_that_says_what_to_do() -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=0,
+        processes=False,
+        host="127.0.0.1",
+        protocol="tcp",
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
+    ) as idle:
+        address = idle.scheduler_address
+        engine = DaskEngine(address=address, connect_timeout_s=1.0)
+        with pytest.raises(EngineError) as raised:
+            engine.map_partitions(len, [[1]])
+        engine.close()
+
+    assert str(raised.value) == (
+        f"the Dask scheduler at {address!r} has no workers after 1s; start some with `dask worker {address}`"
+    )
